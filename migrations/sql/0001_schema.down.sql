@@ -1,0 +1,12 @@
+DROP TABLE moderation_log_table;
+DROP TABLE budget_table;
+DROP TABLE usage_ledger_table;
+DROP TABLE rate_limited_user_table;
+DROP TABLE blacklisted_user_table;
+DROP TABLE endpoint_user_usage_table;
+DROP TABLE endpoint_usage_table;
+DROP TABLE thread_table;
+DROP TABLE assistant_table;
+DROP TABLE cost_table;
+DROP TABLE endpoint_table;
+DROP TABLE usernames_table;
