@@ -13,12 +13,14 @@ type LedgerStatus string
 // Ledger statuses. Pending rows are reserved but not yet settled; settled
 // rows carry the real cost; failed rows were released at zero cost;
 // uncertain rows were settled at their estimate because the outcome of the
-// OpenAI request is unknown.
+// OpenAI request is unknown; refused rows record a request that admission
+// turned down, which never reached OpenAI and costs nothing.
 const (
 	StatusPending   LedgerStatus = "pending"
 	StatusSettled   LedgerStatus = "settled"
 	StatusFailed    LedgerStatus = "failed"
 	StatusUncertain LedgerStatus = "uncertain"
+	StatusRefused   LedgerStatus = "refused"
 )
 
 // LedgerEntry is a row of usage_ledger_table: one OpenAI request, from

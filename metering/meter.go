@@ -1,0 +1,258 @@
+// Package metering is Tally's accounting core: every OpenAI request is
+// admitted (a pending ledger row, after the blacklist, rate-limit and
+// budget checks), then settled at its real cost or released at zero, and
+// pending rows left by a process that died are recovered at their estimate.
+package metering
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/tallybot/tally/models"
+)
+
+// Options configure a Meter.
+type Options struct {
+	// Zone is where day, week and month boundaries fall.
+	Zone *time.Location
+	// Now returns the current time; tests inject a clock.
+	Now    func() time.Time
+	Logger *slog.Logger
+	// DefaultDailyRequests limits every member to that many requests a day
+	// in each server where no other limit is set; 0 means no default.
+	DefaultDailyRequests int
+	// UnpricedRequest is charged for a request whose model has no row in
+	// cost_table.
+	UnpricedRequest models.MicroUSD
+	// PromptRetention is how long prompts are kept on ledger rows; 0 means
+	// they are never stored.
+	PromptRetention time.Duration
+}
+
+// Meter admits, settles and releases metered OpenAI requests. It keeps all
+// state in the database, so several processes may share one.
+type Meter struct {
+	db   *bun.DB
+	opts Options
+
+	mu       sync.Mutex
+	unpriced map[string]bool // endpoint and model already logged as unpriced
+}
+
+// New returns a Meter on db.
+func New(db *bun.DB, opts Options) *Meter {
+	if opts.Zone == nil {
+		opts.Zone = time.UTC
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Meter{db: db, opts: opts, unpriced: map[string]bool{}}
+}
+
+// Caller identifies who makes a request and where.
+type Caller struct {
+	DiscordUserID string
+	Username      string
+	// GuildID is the server, or models.DMGuildID in a direct message.
+	GuildID   string
+	ChannelID string
+}
+
+// Charge describes one OpenAI request to admit.
+type Charge struct {
+	InteractionID string
+	// Step numbers the OpenAI requests of one interaction from 0. Only step
+	// 0 counts against rate limits: one interaction is one request.
+	Step     int
+	Caller   Caller
+	Endpoint string
+	Model    string
+	Size     string
+	Quality  string
+	// Units is the number of images expected, and Expected the tokens, from
+	// which the estimate is priced.
+	Units    int
+	Expected models.Tokens
+	Prompt   string
+}
+
+// Reservation is an admitted request: its pending ledger row and the price
+// frozen on it.
+type Reservation struct {
+	Entry models.LedgerEntry
+	// Price is nil when no price covers the request.
+	Price *models.Price
+	// Replayed is true when the ledger already held this interaction and
+	// step: the request must not be sent again.
+	Replayed bool
+}
+
+// Outcome is what OpenAI reported for a request that succeeded.
+type Outcome struct {
+	Tokens    models.Tokens
+	Units     int
+	RequestID string
+	Latency   time.Duration
+	Attempts  int
+}
+
+// ErrNotPending is returned when a reservation is settled or released
+// after it has already been settled, released or recovered.
+var ErrNotPending = errors.New("ledger row is not pending")
+
+// Admit checks the caller against blacklists, rate limits and budgets and,
+// when they allow it, writes a pending ledger row carrying the estimate, in
+// one transaction. It returns a *Refusal error when the request may not go
+// ahead. On PostgreSQL the caller's user row stays locked for the whole
+// transaction, so concurrent admissions of one member, from any process,
+// are checked one after another; SQLite transactions take the write lock
+// at their start.
+func (m *Meter) Admit(ctx context.Context, charge Charge) (*Reservation, error) {
+	now := m.opts.Now().UTC()
+	guildID := charge.Caller.GuildID
+	if guildID == "" {
+		guildID = models.DMGuildID
+	}
+
+	var reservation *Reservation
+	var refusal *Refusal
+	err := m.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		reservation, refusal = nil, nil
+		user, err := models.UpsertUser(ctx, tx, charge.Caller.DiscordUserID, charge.Caller.Username, now)
+		if err != nil {
+			return err
+		}
+
+		existing, err := findEntry(ctx, tx, charge.InteractionID, charge.Step)
+		if err != nil {
+			return err
+		}
+		if existing != nil {
+			if existing.Status == models.StatusRefused {
+				refusal = &Refusal{Reason: Reason(existing.Failure)}
+				return nil
+			}
+			reservation = &Reservation{Entry: *existing, Replayed: true}
+			return nil
+		}
+
+		refusal, err = m.check(ctx, tx, charge, user.ID, guildID, now)
+		if err != nil {
+			return err
+		}
+
+		entry := models.LedgerEntry{
+			InteractionID: charge.InteractionID,
+			Step:          charge.Step,
+			UserID:        user.ID,
+			GuildID:       guildID,
+			ChannelID:     charge.Caller.ChannelID,
+			Endpoint:      charge.Endpoint,
+			Model:         charge.Model,
+			Size:          charge.Size,
+			Quality:       charge.Quality,
+			Status:        models.StatusPending,
+			Day:           Day(now, m.opts.Zone),
+			CreatedAt:     now,
+			Units:         charge.Units,
+		}
+		if refusal != nil {
+			entry.Status = models.StatusRefused
+			entry.Failure = string(refusal.Reason)
+			entry.SettledAt = bun.NullTime{Time: now}
+			_, err := tx.NewInsert().Model(&entry).Exec(ctx)
+			return err
+		}
+
+		price, estimate, err := m.estimate(ctx, tx, charge, now)
+		if err != nil {
+			return err
+		}
+		if price != nil {
+			entry.PriceID = &price.ID
+		}
+		entry.Estimate = estimate
+		if m.opts.PromptRetention > 0 && charge.Prompt != "" {
+			entry.Prompt = &charge.Prompt
+		}
+		res, err := tx.NewInsert().Model(&entry).On("CONFLICT (interaction_id, step) DO NOTHING").Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("insert pending ledger row: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			// Another process admitted the same interaction and step
+			// between the lookup and the insert.
+			existing, err := findEntry(ctx, tx, charge.InteractionID, charge.Step)
+			if err != nil || existing == nil {
+				return fmt.Errorf("read replayed ledger row: %w", err)
+			}
+			reservation = &Reservation{Entry: *existing, Replayed: true}
+			return nil
+		}
+		reservation = &Reservation{Entry: entry, Price: price}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("admit %s for user %s: %w", charge.Endpoint, charge.Caller.DiscordUserID, err)
+	}
+	if refusal != nil {
+		return nil, refusal
+	}
+	return reservation, nil
+}
+
+// estimate finds the price in force and prices the expected usage with it,
+// or with the fallback when no price covers the model.
+func (m *Meter) estimate(ctx context.Context, tx bun.Tx, charge Charge, now time.Time) (*models.Price, models.MicroUSD, error) {
+	price, err := models.FindPrice(ctx, tx, charge.Endpoint, charge.Model, charge.Size, charge.Quality, now)
+	if errors.Is(err, models.ErrNoPrice) {
+		m.logUnpriced(charge.Endpoint, charge.Model)
+		return nil, m.opts.UnpricedRequest, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	estimate, err := price.Cost(charge.Expected, charge.Units)
+	if err != nil {
+		return nil, 0, fmt.Errorf("price estimate: %w", err)
+	}
+	return &price, estimate, nil
+}
+
+func (m *Meter) logUnpriced(endpoint, model string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := endpoint + "\x00" + model
+	if m.unpriced[key] {
+		return
+	}
+	m.unpriced[key] = true
+	m.opts.Logger.Warn("model has no price; charging the fallback",
+		slog.String("endpoint", endpoint), slog.String("model", model),
+		slog.String("fallback_usd", m.opts.UnpricedRequest.String()))
+}
+
+func findEntry(ctx context.Context, tx bun.IDB, interactionID string, step int) (*models.LedgerEntry, error) {
+	var entries []models.LedgerEntry
+	err := tx.NewSelect().Model(&entries).
+		Where("interaction_id = ?", interactionID).
+		Where("step = ?", step).
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("find ledger row: %w", err)
+	}
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	return &entries[0], nil
+}
