@@ -1,0 +1,158 @@
+// Package bot connects Tally's commands to Discord: the gateway session,
+// command registration, routing with the shared middleware, and shutdown.
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/tallybot/tally/commands"
+	"github.com/tallybot/tally/metering"
+)
+
+// Options configure a Bot.
+type Options struct {
+	Token string
+	// APIURL is Discord's HTTP origin, https://discord.com unless a proxy
+	// or test server stands in for it.
+	APIURL *url.URL
+	// AppID is the application ID; when empty it is read from READY.
+	AppID string
+	// GuildID registers the commands in that one server instead of globally.
+	GuildID      string
+	SyncCommands bool
+	// ShutdownGrace is how long shutdown waits for interactions in flight.
+	ShutdownGrace time.Duration
+	Logger        *slog.Logger
+}
+
+// Bot is a gateway connection serving Tally's commands.
+type Bot struct {
+	opts     Options
+	session  *discordgo.Session
+	commands []*commands.Command
+	meter    *metering.Meter
+	ready    chan error
+}
+
+// New prepares a Bot; Run connects it.
+func New(opts Options, all []*commands.Command, meter *metering.Meter) (*Bot, error) {
+	session, err := NewSession(opts.Token, opts.APIURL)
+	if err != nil {
+		return nil, err
+	}
+	if opts.ShutdownGrace == 0 {
+		opts.ShutdownGrace = 30 * time.Second
+	}
+	return &Bot{opts: opts, session: session, commands: all, meter: meter, ready: make(chan error, 1)}, nil
+}
+
+// NewSession returns a discordgo session whose REST requests go to apiURL.
+// No gateway intents are requested: interactions arrive without any, and
+// Tally needs no privileged ones.
+func NewSession(token string, apiURL *url.URL) (*discordgo.Session, error) {
+	session, err := discordgo.New("Bot " + token)
+	if err != nil {
+		return nil, fmt.Errorf("create discord session: %w", err)
+	}
+	session.Client = &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: originTransport{origin: apiURL, next: http.DefaultTransport},
+	}
+	session.Identify.Intents = discordgo.IntentsNone
+	session.StateEnabled = false
+	session.ShouldReconnectOnError = true
+	session.LogLevel = discordgo.LogError
+	return session, nil
+}
+
+// Run connects to the gateway, registers the commands once READY arrives
+// (when SyncCommands is set), and serves interactions until ctx ends. It
+// then stops taking interactions, waits up to ShutdownGrace for those in
+// flight, and closes the connection.
+func (b *Bot) Run(ctx context.Context) error {
+	logger := b.opts.Logger
+	// Handlers outlive ctx so that interactions in flight can finish after
+	// the shutdown signal; work still running after the grace period is
+	// cancelled through abandon.
+	base, abandon := context.WithCancel(context.WithoutCancel(ctx))
+	defer abandon()
+	r := newRouter(base, b.commands, restResponder{session: b.session}, b.meter, logger)
+
+	b.session.AddHandler(func(s *discordgo.Session, ready *discordgo.Ready) {
+		b.onReady(ctx, ready)
+	})
+	b.session.AddHandler(func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+		r.dispatch(ic.Interaction)
+	})
+
+	if err := b.session.Open(); err != nil {
+		return fmt.Errorf("connect to discord gateway: %w", err)
+	}
+	logger.Info("connected to discord gateway")
+
+	select {
+	case <-ctx.Done():
+	case err := <-b.ready:
+		if err != nil {
+			b.session.Close()
+			return err
+		}
+		<-ctx.Done()
+	}
+
+	logger.Info("shutting down: no new interactions")
+	graceCtx, cancel := context.WithTimeout(context.Background(), b.opts.ShutdownGrace)
+	defer cancel()
+	if !r.close(graceCtx) {
+		logger.Warn("interactions still running after the grace period; cancelling them")
+		abandon()
+		r.close(context.Background())
+	}
+	if err := b.session.Close(); err != nil {
+		logger.Warn("close discord gateway", slog.Any("error", err))
+	}
+	logger.Info("disconnected from discord gateway")
+	return nil
+}
+
+func (b *Bot) onReady(ctx context.Context, ready *discordgo.Ready) {
+	logger := b.opts.Logger
+	appID := b.opts.AppID
+	if appID == "" && ready.Application != nil {
+		appID = ready.Application.ID
+	}
+	logger.Info("gateway ready", slog.String("application_id", appID), slog.Int("guilds", len(ready.Guilds)))
+	if !b.opts.SyncCommands {
+		return
+	}
+	if appID == "" {
+		b.ready <- fmt.Errorf("register commands: no application ID in DISCORD_APP_ID or in READY")
+		return
+	}
+	if err := RegisterCommands(ctx, b.session, appID, b.opts.GuildID, b.commands); err != nil {
+		logger.Error("register commands", slog.Any("error", err))
+		return
+	}
+	logger.Info("commands registered", slog.Int("count", len(b.commands)), slog.String("guild_id", b.opts.GuildID))
+}
+
+// RegisterCommands replaces the application's commands with all, in one
+// bulk overwrite, in one server when guildID is set and globally otherwise.
+func RegisterCommands(ctx context.Context, session *discordgo.Session, appID, guildID string, all []*commands.Command) error {
+	definitions := make([]*discordgo.ApplicationCommand, len(all))
+	for i, c := range all {
+		definitions[i] = c.Definition
+	}
+	_, err := session.ApplicationCommandBulkOverwrite(appID, guildID, definitions, discordgo.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("bulk overwrite %d commands: %w", len(definitions), err)
+	}
+	return nil
+}

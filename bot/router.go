@@ -1,0 +1,148 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/tallybot/tally/commands"
+	"github.com/tallybot/tally/metering"
+)
+
+// router hands each interaction to its command, through the middleware every
+// command shares: panic recovery, logging, caller identity and one central
+// error handler.
+type router struct {
+	commands  map[string]*commands.Command
+	responder commands.Responder
+	meter     *metering.Meter
+	logger    *slog.Logger
+
+	// base is the parent of every interaction's context; cancelling it
+	// abandons work still running when shutdown gives up waiting.
+	base     context.Context
+	inFlight sync.WaitGroup
+	mu       sync.Mutex
+	closed   bool
+}
+
+// errPanicked stands for a handler's panic, which was logged where it was
+// recovered.
+var errPanicked = errors.New("command panicked")
+
+// interactionLifetime is how long an interaction token can be used for
+// follow-ups and edits: Discord invalidates it after 15 minutes.
+const interactionLifetime = 15 * time.Minute
+
+func newRouter(base context.Context, all []*commands.Command, responder commands.Responder, meter *metering.Meter, logger *slog.Logger) *router {
+	byName := make(map[string]*commands.Command, len(all))
+	for _, c := range all {
+		byName[c.Definition.Name] = c
+	}
+	return &router{commands: byName, responder: responder, meter: meter, logger: logger, base: base}
+}
+
+// dispatch handles one interaction in its own goroutine, unless the router
+// is shutting down, and returns at once.
+func (r *router) dispatch(in *discordgo.Interaction) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		r.logger.Warn("interaction dropped during shutdown", slog.String("interaction_id", in.ID))
+		return
+	}
+	r.inFlight.Add(1)
+	r.mu.Unlock()
+	go func() {
+		defer r.inFlight.Done()
+		r.handle(in)
+	}()
+}
+
+// close stops taking interactions and waits for those in flight, at most
+// until ctx ends. It reports whether all of them finished.
+func (r *router) close(ctx context.Context) bool {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		r.inFlight.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (r *router) handle(in *discordgo.Interaction) {
+	ctx, cancel := context.WithTimeout(r.base, interactionLifetime)
+	defer cancel()
+	start := time.Now()
+	logger := r.logger.With(slog.String("interaction_id", in.ID), slog.String("guild_id", in.GuildID))
+
+	var call *commands.Call
+	defer func() {
+		if p := recover(); p != nil {
+			logger.Error("command panicked", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+			r.answerError(ctx, logger, call, in, errPanicked)
+		}
+	}()
+
+	if in.Type != discordgo.InteractionApplicationCommand {
+		logger.Debug("interaction type not handled", slog.Int("type", int(in.Type)))
+		return
+	}
+	name := in.ApplicationCommandData().Name
+	logger = logger.With(slog.String("command", name))
+
+	call, err := commands.NewCall(in, r.responder, r.meter, logger)
+	if err != nil {
+		logger.Error("resolve caller", slog.Any("error", err))
+		return
+	}
+	logger = logger.With(slog.String("user_id", call.Caller.DiscordUserID))
+
+	command, ok := r.commands[name]
+	if !ok {
+		logger.Warn("unknown command")
+		r.answerError(ctx, logger, call, in, commands.Userf("Tally does not know the command /%s. It may have been removed; try again in a minute.", name))
+		return
+	}
+
+	err = command.Handle(ctx, call)
+	r.answerError(ctx, logger, call, in, err)
+	logger.Info("interaction handled", slog.Duration("duration", time.Since(start)), slog.Bool("ok", err == nil))
+}
+
+// answerError is the one place where a handler's error reaches the member:
+// a *commands.UserError as written, anything else as a generic message,
+// logged in full. It never sends a second interaction response.
+func (r *router) answerError(ctx context.Context, logger *slog.Logger, call *commands.Call, in *discordgo.Interaction, err error) {
+	if err == nil || errors.Is(err, commands.ErrAnswered) {
+		return
+	}
+	message := commands.InternalMessage
+	var userErr *commands.UserError
+	if errors.As(err, &userErr) {
+		message = userErr.Message
+		logger.Info("command rejected input", slog.String("message", message))
+	} else if !errors.Is(err, errPanicked) {
+		logger.Error("command failed", slog.Any("error", err))
+	}
+	if call == nil {
+		return
+	}
+	if replyErr := call.ReplyEphemeral(context.WithoutCancel(ctx), message); replyErr != nil {
+		logger.Error("send error message", slog.Any("error", fmt.Errorf("%w (after %v)", replyErr, err)))
+	}
+}

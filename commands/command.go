@@ -1,0 +1,53 @@
+// Package commands holds Tally's slash commands: each file defines one
+// command and its handler, which reads the options, checks them, meters the
+// OpenAI request, calls OpenAI and responds.
+package commands
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/tallybot/tally/metering"
+	"github.com/tallybot/tally/openaiclient"
+)
+
+// Command is one slash command: what Discord registers and what runs when a
+// member uses it.
+type Command struct {
+	Definition *discordgo.ApplicationCommand
+	// Handle runs the command. Errors it returns are shown to the member by
+	// the bot's error handler: a *UserError as written, anything else as a
+	// generic message, logged in full.
+	Handle func(ctx context.Context, call *Call) error
+}
+
+// ImageGenerator creates images; *openaiclient.Client implements it.
+type ImageGenerator interface {
+	GenerateImages(ctx context.Context, req openaiclient.ImageRequest) (openaiclient.ImageResult, error)
+}
+
+// Deps is what the commands need from the rest of the program.
+type Deps struct {
+	Meter  *metering.Meter
+	Images ImageGenerator
+	// SafetyID hashes a Discord user ID for OpenAI's safety_identifier.
+	SafetyID   func(discordUserID string) string
+	ImageModel string
+	// OpenAISlots bounds the OpenAI requests in flight; a member whose
+	// request waits for a slot has already seen the deferred response.
+	OpenAISlots chan struct{}
+	// OpenAITimeout bounds one OpenAI request, retries included, well inside
+	// the 15 minutes an interaction token lives.
+	OpenAITimeout time.Duration
+	Logger        *slog.Logger
+}
+
+// All returns every command, in the order /help lists them.
+func All(deps *Deps) []*Command {
+	return []*Command{
+		Imagine(deps),
+	}
+}
