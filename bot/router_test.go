@@ -1,0 +1,140 @@
+package bot
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/tallybot/tally/commands"
+)
+
+// recordingResponder keeps every response a handler sent.
+type recordingResponder struct {
+	mu        sync.Mutex
+	responses []*discordgo.InteractionResponse
+	edits     []*discordgo.WebhookEdit
+}
+
+func (r *recordingResponder) Respond(_ context.Context, _ *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.responses = append(r.responses, resp)
+	return nil
+}
+
+func (r *recordingResponder) EditOriginal(_ context.Context, _ *discordgo.Interaction, edit *discordgo.WebhookEdit) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.edits = append(r.edits, edit)
+	return nil
+}
+
+func (r *recordingResponder) DeleteOriginal(context.Context, *discordgo.Interaction) error {
+	return nil
+}
+
+func (r *recordingResponder) Followup(context.Context, *discordgo.Interaction, *discordgo.WebhookParams) error {
+	return nil
+}
+
+func commandInteraction(id, name string, dm bool) *discordgo.Interaction {
+	in := &discordgo.Interaction{
+		ID:        id,
+		Type:      discordgo.InteractionApplicationCommand,
+		ChannelID: "222",
+		Data:      discordgo.ApplicationCommandInteractionData{Name: name},
+	}
+	if dm {
+		in.User = &discordgo.User{ID: "333", Username: "alice"}
+	} else {
+		in.GuildID = "555"
+		in.Member = &discordgo.Member{User: &discordgo.User{ID: "333", Username: "alice"}}
+	}
+	return in
+}
+
+func TestRouterRecoversFromPanic(t *testing.T) {
+	responder := &recordingResponder{}
+	var calls sync.WaitGroup
+	calls.Add(1)
+	all := []*commands.Command{
+		{Definition: &discordgo.ApplicationCommand{Name: "boom"}, Handle: func(context.Context, *commands.Call) error {
+			var m map[string]int
+			m["x"] = 1 // panics: assignment to a nil map
+			return nil
+		}},
+		{Definition: &discordgo.ApplicationCommand{Name: "ok"}, Handle: func(ctx context.Context, call *commands.Call) error {
+			defer calls.Done()
+			return call.ReplyEphemeral(ctx, "fine")
+		}},
+	}
+	r := newRouter(context.Background(), all, responder, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+	r.dispatch(commandInteraction("1", "boom", true))
+	r.dispatch(commandInteraction("2", "ok", false))
+	calls.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if !r.close(ctx) {
+		t.Fatal("handlers did not finish")
+	}
+
+	responder.mu.Lock()
+	defer responder.mu.Unlock()
+	if len(responder.responses) != 2 {
+		t.Fatalf("%d responses, want one for each interaction", len(responder.responses))
+	}
+	var texts []string
+	for _, resp := range responder.responses {
+		texts = append(texts, resp.Data.Content)
+	}
+	if !contains(texts, commands.InternalMessage) || !contains(texts, "fine") {
+		t.Errorf("responses = %q, want the internal error message and the other command's reply", texts)
+	}
+}
+
+func TestRouterAnswersErrorByEditAfterDefer(t *testing.T) {
+	responder := &recordingResponder{}
+	all := []*commands.Command{
+		{Definition: &discordgo.ApplicationCommand{Name: "slow"}, Handle: func(ctx context.Context, call *commands.Call) error {
+			if err := call.Defer(ctx); err != nil {
+				return err
+			}
+			return commands.Userf("that did not work")
+		}},
+	}
+	r := newRouter(context.Background(), all, responder, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r.dispatch(commandInteraction("1", "slow", false))
+	r.close(context.Background())
+
+	if len(responder.responses) != 1 || responder.responses[0].Type != discordgo.InteractionResponseDeferredChannelMessageWithSource {
+		t.Fatalf("responses = %+v, want only the deferral", responder.responses)
+	}
+	if len(responder.edits) != 1 || *responder.edits[0].Content != "that did not work" {
+		t.Errorf("edits = %+v, want one edit with the error", responder.edits)
+	}
+}
+
+func TestRouterDropsInteractionsAfterClose(t *testing.T) {
+	responder := &recordingResponder{}
+	r := newRouter(context.Background(), nil, responder, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r.close(context.Background())
+	r.dispatch(commandInteraction("1", "ok", true))
+	if len(responder.responses) != 0 {
+		t.Errorf("a closed router answered: %+v", responder.responses)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
