@@ -43,7 +43,7 @@ func loadConfig(getenv func(string) string, stderr io.Writer) (config.Config, *s
 
 // openApp opens and migrates the database and builds the meter, the OpenAI
 // client and the commands.
-func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, error) {
+func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger, onAlert func(context.Context, metering.BudgetAlert)) (*app, error) {
 	db, err := models.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
@@ -63,6 +63,10 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app,
 		DefaultDailyRequests: cfg.DefaultDailyRequests,
 		UnpricedRequest:      cfg.UnpricedRequest,
 		PromptRetention:      time.Duration(cfg.PromptRetentionDays) * 24 * time.Hour,
+		DefaultDailyBudget:   cfg.DefaultDailyBudget,
+		GlobalMonthlyBudget:  cfg.GlobalMonthlyBudget,
+		AlertThresholds:      cfg.AlertThresholds,
+		OnBudgetAlert:        onAlert,
 	})
 	client := openaiclient.New(openaiclient.Config{
 		APIKey:     cfg.OpenAIAPIKey,

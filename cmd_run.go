@@ -23,7 +23,11 @@ func runBot(ctx context.Context, getenv func(string) string, stderr io.Writer) e
 	if err := cfg.CheckRun(); err != nil {
 		return fmt.Errorf("cannot start:\n%w", err)
 	}
-	a, err := openApp(ctx, cfg, logger)
+	session, err := bot.NewSession(cfg.DiscordToken, cfg.DiscordAPIURL)
+	if err != nil {
+		return err
+	}
+	a, err := openApp(ctx, cfg, logger, bot.AlertPoster(session, cfg.AlertChannelID, logger))
 	if err != nil {
 		return err
 	}
@@ -43,13 +47,11 @@ func runBot(ctx context.Context, getenv func(string) string, stderr io.Writer) e
 	a.checkModels(ctx)
 
 	b, err := bot.New(bot.Options{
-		Token:        cfg.DiscordToken,
-		APIURL:       cfg.DiscordAPIURL,
 		AppID:        cfg.DiscordAppID,
 		GuildID:      cfg.DiscordGuildID,
 		SyncCommands: cfg.SyncCommands,
 		Logger:       logger,
-	}, a.commands, a.meter)
+	}, session, a.commands, a.meter)
 	if err != nil {
 		return err
 	}

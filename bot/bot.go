@@ -18,10 +18,6 @@ import (
 
 // Options configure a Bot.
 type Options struct {
-	Token string
-	// APIURL is Discord's HTTP origin, https://discord.com unless a proxy
-	// or test server stands in for it.
-	APIURL *url.URL
 	// AppID is the application ID; when empty it is read from READY.
 	AppID string
 	// GuildID registers the commands in that one server instead of globally.
@@ -41,19 +37,17 @@ type Bot struct {
 	ready    chan error
 }
 
-// New prepares a Bot; Run connects it.
-func New(opts Options, all []*commands.Command, meter *metering.Meter) (*Bot, error) {
-	session, err := NewSession(opts.Token, opts.APIURL)
-	if err != nil {
-		return nil, err
-	}
+// New prepares a Bot on a session from NewSession; Run connects it.
+func New(opts Options, session *discordgo.Session, all []*commands.Command, meter *metering.Meter) (*Bot, error) {
 	if opts.ShutdownGrace == 0 {
 		opts.ShutdownGrace = 30 * time.Second
 	}
 	return &Bot{opts: opts, session: session, commands: all, meter: meter, ready: make(chan error, 1)}, nil
 }
 
-// NewSession returns a discordgo session whose REST requests go to apiURL.
+// NewSession returns a discordgo session whose REST requests go to apiURL,
+// Discord's HTTP origin (https://discord.com unless a proxy or a test
+// server stands in for it).
 // No gateway intents are requested: interactions arrive without any, and
 // Tally needs no privileged ones.
 func NewSession(token string, apiURL *url.URL) (*discordgo.Session, error) {

@@ -42,6 +42,7 @@ type Config struct {
 	DefaultDailyBudget   models.MicroUSD
 	GlobalMonthlyBudget  models.MicroUSD
 	AlertChannelID       string
+	AlertThresholds      []int
 	PromptRetentionDays  int
 	MaxToolRounds        int
 	OpenAIConcurrency    int
@@ -53,7 +54,7 @@ type Config struct {
 	LogFormat            string
 }
 
-// Defaults that DESIGN.md and the README document.
+// Defaults, as the README documents them.
 const (
 	DefaultDiscordAPIURL   = "https://discord.com"
 	DefaultOpenAIBaseURL   = "https://api.openai.com/v1"
@@ -94,6 +95,7 @@ func Load(getenv Getenv) (Config, error) {
 		DefaultDailyBudget:   r.dollars("TALLY_DEFAULT_DAILY_BUDGET_USD"),
 		GlobalMonthlyBudget:  r.dollars("TALLY_GLOBAL_MONTHLY_BUDGET_USD"),
 		AlertChannelID:       r.snowflake("TALLY_ALERT_CHANNEL_ID"),
+		AlertThresholds:      r.percents("TALLY_BUDGET_ALERT_PERCENTS", "80,100"),
 		PromptRetentionDays:  r.count("TALLY_PROMPT_RETENTION_DAYS", 30),
 		MaxToolRounds:        r.count("TALLY_MAX_TOOL_ROUNDS", 4),
 		OpenAIConcurrency:    r.count("TALLY_OPENAI_CONCURRENCY", 16),
@@ -274,6 +276,19 @@ func (r *reader) count(name string, fallback int) int {
 		return fallback
 	}
 	return n
+}
+
+func (r *reader) percents(name, fallback string) []int {
+	var out []int
+	for _, item := range r.list(name, fallback) {
+		n, err := strconv.Atoi(item)
+		if err != nil || n < 1 || n > 1000 {
+			r.fail(name, "is invalid: %q must be percentages from 1 to 1000 separated by commas, such as 80,100", item)
+			return nil
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 func (r *reader) dollars(name string) models.MicroUSD {

@@ -13,7 +13,8 @@ import (
 )
 
 // check returns the refusal for a charge, or nil when it may go ahead.
-func (m *Meter) check(ctx context.Context, tx bun.Tx, charge Charge, userID int64, guildID string, now time.Time) (*Refusal, error) {
+func (m *Meter) check(ctx context.Context, tx bun.Tx, charge Charge, userID int64, now time.Time) (*Refusal, error) {
+	guildID := charge.Caller.GuildID
 	entry, err := models.FindActiveBlacklist(ctx, tx, userID, guildID, now)
 	switch {
 	case err == nil:

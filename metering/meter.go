@@ -33,6 +33,18 @@ type Options struct {
 	// PromptRetention is how long prompts are kept on ledger rows; 0 means
 	// they are never stored.
 	PromptRetention time.Duration
+	// DefaultDailyBudget caps each member's spending per server per day
+	// where no member budget is set; 0 means none.
+	DefaultDailyBudget models.MicroUSD
+	// GlobalMonthlyBudget caps all spending per month where no global
+	// budget row is set; 0 means none.
+	GlobalMonthlyBudget models.MicroUSD
+	// AlertThresholds are the percentages of a budget at which an alert
+	// fires, once per budget and period. Nil means 80 and 100.
+	AlertThresholds []int
+	// OnBudgetAlert, when set, is called after the alert is logged, for
+	// example to post it in a Discord channel.
+	OnBudgetAlert func(context.Context, BudgetAlert)
 }
 
 // Meter admits, settles and releases metered OpenAI requests. It keeps all
@@ -55,6 +67,9 @@ func New(db *bun.DB, opts Options) *Meter {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.AlertThresholds == nil {
+		opts.AlertThresholds = []int{80, 100}
 	}
 	return &Meter{db: db, opts: opts, unpriced: map[string]bool{}}
 }
@@ -113,102 +128,139 @@ var ErrNotPending = errors.New("ledger row is not pending")
 // Admit checks the caller against blacklists, rate limits and budgets and,
 // when they allow it, writes a pending ledger row carrying the estimate, in
 // one transaction. It returns a *Refusal error when the request may not go
-// ahead. On PostgreSQL the caller's user row stays locked for the whole
-// transaction, so concurrent admissions of one member, from any process,
-// are checked one after another; SQLite transactions take the write lock
-// at their start.
+// ahead; a refused request is recorded in the ledger at zero cost. On
+// PostgreSQL the caller's user row stays locked for the whole transaction,
+// so concurrent admissions of one member, from any process, are checked one
+// after another; SQLite transactions take the write lock at their start.
 func (m *Meter) Admit(ctx context.Context, charge Charge) (*Reservation, error) {
 	now := m.opts.Now().UTC()
-	guildID := charge.Caller.GuildID
-	if guildID == "" {
-		guildID = models.DMGuildID
+	if charge.Caller.GuildID == "" {
+		charge.Caller.GuildID = models.DMGuildID
 	}
 
-	var reservation *Reservation
-	var refusal *Refusal
+	var result admission
 	err := m.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		reservation, refusal = nil, nil
-		user, err := models.UpsertUser(ctx, tx, charge.Caller.DiscordUserID, charge.Caller.Username, now)
-		if err != nil {
-			return err
-		}
-
-		existing, err := findEntry(ctx, tx, charge.InteractionID, charge.Step)
-		if err != nil {
-			return err
-		}
-		if existing != nil {
-			if existing.Status == models.StatusRefused {
-				refusal = &Refusal{Reason: Reason(existing.Failure)}
-				return nil
-			}
-			reservation = &Reservation{Entry: *existing, Replayed: true}
-			return nil
-		}
-
-		refusal, err = m.check(ctx, tx, charge, user.ID, guildID, now)
-		if err != nil {
-			return err
-		}
-
-		entry := models.LedgerEntry{
-			InteractionID: charge.InteractionID,
-			Step:          charge.Step,
-			UserID:        user.ID,
-			GuildID:       guildID,
-			ChannelID:     charge.Caller.ChannelID,
-			Endpoint:      charge.Endpoint,
-			Model:         charge.Model,
-			Size:          charge.Size,
-			Quality:       charge.Quality,
-			Status:        models.StatusPending,
-			Day:           Day(now, m.opts.Zone),
-			CreatedAt:     now,
-			Units:         charge.Units,
-		}
-		if refusal != nil {
-			entry.Status = models.StatusRefused
-			entry.Failure = string(refusal.Reason)
-			entry.SettledAt = bun.NullTime{Time: now}
-			_, err := tx.NewInsert().Model(&entry).Exec(ctx)
-			return err
-		}
-
-		price, estimate, err := m.estimate(ctx, tx, charge, now)
-		if err != nil {
-			return err
-		}
-		if price != nil {
-			entry.PriceID = &price.ID
-		}
-		entry.Estimate = estimate
-		if m.opts.PromptRetention > 0 && charge.Prompt != "" {
-			entry.Prompt = &charge.Prompt
-		}
-		res, err := tx.NewInsert().Model(&entry).On("CONFLICT (interaction_id, step) DO NOTHING").Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("insert pending ledger row: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			// Another process admitted the same interaction and step
-			// between the lookup and the insert.
-			existing, err := findEntry(ctx, tx, charge.InteractionID, charge.Step)
-			if err != nil || existing == nil {
-				return fmt.Errorf("read replayed ledger row: %w", err)
-			}
-			reservation = &Reservation{Entry: *existing, Replayed: true}
-			return nil
-		}
-		reservation = &Reservation{Entry: entry, Price: price}
-		return nil
+		var err error
+		result, err = m.admit(ctx, tx, charge, now)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("admit %s for user %s: %w", charge.Endpoint, charge.Caller.DiscordUserID, err)
 	}
-	if refusal != nil {
-		return nil, refusal
+	for _, alert := range result.alerts {
+		m.sendAlert(ctx, alert)
 	}
-	return reservation, nil
+	if result.refusal != nil {
+		return nil, result.refusal
+	}
+	return result.reservation, nil
+}
+
+// admission is what one admission transaction decided.
+type admission struct {
+	reservation *Reservation
+	refusal     *Refusal
+	alerts      []BudgetAlert
+}
+
+func (m *Meter) admit(ctx context.Context, tx bun.Tx, charge Charge, now time.Time) (admission, error) {
+	user, err := models.UpsertUser(ctx, tx, charge.Caller.DiscordUserID, charge.Caller.Username, now)
+	if err != nil {
+		return admission{}, err
+	}
+
+	existing, err := findEntry(ctx, tx, charge.InteractionID, charge.Step)
+	if err != nil {
+		return admission{}, err
+	}
+	if existing != nil {
+		return replay(existing), nil
+	}
+
+	entry := models.LedgerEntry{
+		InteractionID: charge.InteractionID,
+		Step:          charge.Step,
+		UserID:        user.ID,
+		GuildID:       charge.Caller.GuildID,
+		ChannelID:     charge.Caller.ChannelID,
+		Endpoint:      charge.Endpoint,
+		Model:         charge.Model,
+		Size:          charge.Size,
+		Quality:       charge.Quality,
+		Status:        models.StatusPending,
+		Day:           Day(now, m.opts.Zone),
+		CreatedAt:     now,
+		Units:         charge.Units,
+	}
+	refusal, err := m.check(ctx, tx, charge, user.ID, now)
+	if err != nil || refusal != nil {
+		return m.refuse(ctx, tx, &entry, refusal, nil, err)
+	}
+
+	price, estimate, err := m.estimate(ctx, tx, charge, now)
+	if err != nil {
+		return admission{}, err
+	}
+	entry.Estimate = estimate
+	if price != nil {
+		entry.PriceID = &price.ID
+	}
+	refusal, alerts, err := m.checkBudgets(ctx, tx, charge, user.ID, estimate, now)
+	if err != nil || refusal != nil {
+		return m.refuse(ctx, tx, &entry, refusal, alerts, err)
+	}
+
+	if m.opts.PromptRetention > 0 && charge.Prompt != "" {
+		entry.Prompt = &charge.Prompt
+	}
+	res, err := tx.NewInsert().Model(&entry).On("CONFLICT (interaction_id, step) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return admission{}, fmt.Errorf("insert pending ledger row: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// Another process admitted the same interaction and step between
+		// the lookup and the insert.
+		existing, err := findEntry(ctx, tx, charge.InteractionID, charge.Step)
+		if err != nil || existing == nil {
+			return admission{}, fmt.Errorf("read replayed ledger row: %w", err)
+		}
+		return replay(existing), nil
+	}
+	return admission{reservation: &Reservation{Entry: entry, Price: price}, alerts: alerts}, nil
+}
+
+// refuse records a refused request in the ledger at zero cost.
+func (m *Meter) refuse(ctx context.Context, tx bun.Tx, entry *models.LedgerEntry, refusal *Refusal, alerts []BudgetAlert, err error) (admission, error) {
+	if err != nil {
+		return admission{}, err
+	}
+	entry.Status = models.StatusRefused
+	entry.Failure = string(refusal.Reason)
+	entry.SettledAt = bun.NullTime{Time: entry.CreatedAt}
+	if _, err := tx.NewInsert().Model(entry).On("CONFLICT (interaction_id, step) DO NOTHING").Exec(ctx); err != nil {
+		return admission{}, fmt.Errorf("record refused request: %w", err)
+	}
+	return admission{refusal: refusal, alerts: alerts}, nil
+}
+
+// replay turns an existing ledger row into the answer for a duplicate of
+// its interaction: refused again, or a reservation that must not be sent.
+func replay(existing *models.LedgerEntry) admission {
+	if existing.Status == models.StatusRefused {
+		return admission{refusal: &Refusal{Reason: Reason(existing.Failure)}}
+	}
+	return admission{reservation: &Reservation{Entry: *existing, Replayed: true}}
+}
+
+func (m *Meter) sendAlert(ctx context.Context, alert BudgetAlert) {
+	m.opts.Logger.Warn("budget alert",
+		slog.String("scope", string(alert.Scope)), slog.String("guild_id", alert.GuildID),
+		slog.String("user_id", alert.DiscordUserID), slog.String("period", string(alert.Period)),
+		slog.Int("threshold_percent", alert.Threshold), slog.String("budget_usd", alert.Budget.String()),
+		slog.String("spent_usd", alert.Spent.String()))
+	if m.opts.OnBudgetAlert != nil {
+		m.opts.OnBudgetAlert(ctx, alert)
+	}
 }
 
 // estimate finds the price in force and prices the expected usage with it,

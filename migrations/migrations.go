@@ -26,6 +26,7 @@ type version struct {
 var versions = []version{
 	{name: "0001", comment: "schema"},
 	{name: "0002", comment: "seed"},
+	{name: "0003", comment: "budget_alerts"},
 }
 
 // New returns the migrations in order, each running its SQL in one
