@@ -41,8 +41,7 @@ type imageTokenDetails struct {
 // the request sent images (an edit) or only a prompt (a generation).
 //
 // Where a total exceeds the sum of its details, the difference is counted
-// as image tokens, because OpenAI prices gpt-image-2's image tokens above
-// its text tokens (8 and 5 USD per million input tokens in 2026), so an
+// as image tokens. gpt-image-2 prices image tokens above text tokens, so an
 // unexplained token is never charged below its price. Without input
 // details, an edit's input tokens count as image tokens and a generation's
 // as text tokens. Without output details, all output tokens are image
