@@ -118,7 +118,7 @@ func imagine(ctx context.Context, deps *Deps, call *Call) error {
 
 	// Respond by editing the deferred response with the images attached.
 	files, note := attachImages(result.Images, result.Format)
-	content := imagineContent(prompt, cost, note)
+	content := imagineContent(prompt, cost, allowanceText(reservation.Allowance), note)
 	return call.Edit(ctx, &discordgo.WebhookEdit{Content: &content, Files: files, Attachments: &[]*discordgo.MessageAttachment{}})
 }
 
@@ -148,12 +148,15 @@ func generate(ctx context.Context, deps *Deps, call *Call, prompt, size, quality
 	return generation{ImageResult: result, Latency: time.Since(start)}, err
 }
 
-func imagineContent(prompt string, cost models.MicroUSD, note string) string {
+func imagineContent(prompt string, cost models.MicroUSD, allowance, note string) string {
 	shown := prompt
 	if utf8.RuneCountInString(shown) > 1500 {
 		shown = string([]rune(shown)[:1500]) + "…"
 	}
 	content := fmt.Sprintf("**%s**\nCost: %s", escapeMarkdown(shown), cost)
+	if allowance != "" {
+		content += " · " + allowance
+	}
 	if note != "" {
 		content += "\n" + note
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tallybot/tally/metering"
+	"github.com/tallybot/tally/models"
 )
 
 // RefusalMessage tells a member why their request was refused and when
@@ -47,4 +48,34 @@ func discordTime(t time.Time) string {
 
 func discordRelative(t time.Time) string {
 	return fmt.Sprintf("<t:%d:R>", t.Unix())
+}
+
+// allowanceText tells a member what remains of their limits after a
+// request, or "" when no limit applies to them.
+func allowanceText(a metering.Allowance) string {
+	var parts []string
+	if a.HasRequestLimit {
+		noun := "requests"
+		if a.RequestsLeft == 1 {
+			noun = "request"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s left %s", max(a.RequestsLeft, 0), noun, periodPhrase(a.RequestPeriod)))
+	}
+	if a.HasBudget {
+		parts = append(parts, fmt.Sprintf("%s of budget left %s", max(a.BudgetLeft, 0), periodPhrase(a.BudgetPeriod)))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func periodPhrase(p models.Period) string {
+	switch p {
+	case models.PeriodHour:
+		return "this hour"
+	case models.PeriodWeek:
+		return "this week"
+	case models.PeriodMonth:
+		return "this month"
+	default:
+		return "today"
+	}
 }

@@ -23,6 +23,18 @@ type budgetCap struct {
 	amount  models.MicroUSD
 }
 
+// Allowance is what remains for the caller after an admitted request: the
+// requests left under the tightest rate limit and the dollars left under
+// the tightest budget, with this request's estimate counted as spent.
+type Allowance struct {
+	HasRequestLimit bool
+	RequestsLeft    int
+	RequestPeriod   models.Period
+	HasBudget       bool
+	BudgetLeft      models.MicroUSD
+	BudgetPeriod    models.Period
+}
+
 // BudgetAlert is a budget that reached one of the alert thresholds.
 type BudgetAlert struct {
 	Scope   models.BudgetScope
@@ -131,7 +143,7 @@ func (m *Meter) spent(ctx context.Context, tx bun.Tx, c budgetCap, now time.Time
 
 // checkBudgets refuses the request when it would take any cap past its
 // amount, and returns the alerts whose thresholds the request reaches.
-func (m *Meter) checkBudgets(ctx context.Context, tx bun.Tx, charge Charge, userID int64, estimate models.MicroUSD, now time.Time) (*Refusal, []BudgetAlert, error) {
+func (m *Meter) checkBudgets(ctx context.Context, tx bun.Tx, charge Charge, userID int64, estimate models.MicroUSD, now time.Time, allowance *Allowance) (*Refusal, []BudgetAlert, error) {
 	caps, err := m.applicableBudgets(ctx, tx, userID, charge.Caller.GuildID, now)
 	if err != nil || len(caps) == 0 {
 		return nil, nil, err
@@ -167,6 +179,11 @@ func (m *Meter) checkBudgets(ctx context.Context, tx bun.Tx, charge Charge, user
 				}
 				alerts = append(alerts, alert)
 			}
+		}
+		if left := c.amount - projected; !allowance.HasBudget || left < allowance.BudgetLeft {
+			allowance.HasBudget = true
+			allowance.BudgetLeft = left
+			allowance.BudgetPeriod = c.period
 		}
 		if projected > c.amount && refusal == nil {
 			refusal = &Refusal{

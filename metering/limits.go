@@ -12,8 +12,9 @@ import (
 	"github.com/tallybot/tally/models"
 )
 
-// check returns the refusal for a charge, or nil when it may go ahead.
-func (m *Meter) check(ctx context.Context, tx bun.Tx, charge Charge, userID int64, now time.Time) (*Refusal, error) {
+// check returns the refusal for a charge, or nil when it may go ahead, and
+// then records in allowance how many requests remain.
+func (m *Meter) check(ctx context.Context, tx bun.Tx, charge Charge, userID int64, now time.Time, allowance *Allowance) (*Refusal, error) {
 	guildID := charge.Caller.GuildID
 	entry, err := models.FindActiveBlacklist(ctx, tx, userID, guildID, now)
 	switch {
@@ -57,6 +58,12 @@ func (m *Meter) check(ctx context.Context, tx bun.Tx, charge Charge, userID int6
 				Period:  limit.Period,
 				RetryAt: nextWindow(start, limit.Period),
 			}, nil
+		}
+		left := limit.Limit - int(used) - 1
+		if !allowance.HasRequestLimit || left < allowance.RequestsLeft {
+			allowance.HasRequestLimit = true
+			allowance.RequestsLeft = left
+			allowance.RequestPeriod = limit.Period
 		}
 	}
 	return nil, nil

@@ -110,6 +110,8 @@ type Reservation struct {
 	// Replayed is true when the ledger already held this interaction and
 	// step: the request must not be sent again.
 	Replayed bool
+	// Allowance is what the caller has left once this request is counted.
+	Allowance Allowance
 }
 
 // Outcome is what OpenAI reported for a request that succeeded.
@@ -192,7 +194,8 @@ func (m *Meter) admit(ctx context.Context, tx bun.Tx, charge Charge, now time.Ti
 		CreatedAt:     now,
 		Units:         charge.Units,
 	}
-	refusal, err := m.check(ctx, tx, charge, user.ID, now)
+	var allowance Allowance
+	refusal, err := m.check(ctx, tx, charge, user.ID, now, &allowance)
 	if err != nil || refusal != nil {
 		return m.refuse(ctx, tx, &entry, refusal, nil, err)
 	}
@@ -205,7 +208,7 @@ func (m *Meter) admit(ctx context.Context, tx bun.Tx, charge Charge, now time.Ti
 	if price != nil {
 		entry.PriceID = &price.ID
 	}
-	refusal, alerts, err := m.checkBudgets(ctx, tx, charge, user.ID, estimate, now)
+	refusal, alerts, err := m.checkBudgets(ctx, tx, charge, user.ID, estimate, now, &allowance)
 	if err != nil || refusal != nil {
 		return m.refuse(ctx, tx, &entry, refusal, alerts, err)
 	}
@@ -226,7 +229,7 @@ func (m *Meter) admit(ctx context.Context, tx bun.Tx, charge Charge, now time.Ti
 		}
 		return replay(existing), nil
 	}
-	return admission{reservation: &Reservation{Entry: entry, Price: price}, alerts: alerts}, nil
+	return admission{reservation: &Reservation{Entry: entry, Price: price, Allowance: allowance}, alerts: alerts}, nil
 }
 
 // refuse records a refused request in the ledger at zero cost.
