@@ -172,8 +172,12 @@ func validateVariationRequest(req VariationRequest) error {
 }
 
 // validateDallEImage checks dall-e-2's input rules: a square PNG under
-// MaxDallEImageInputBytes, and for variations a color type with alpha or
-// grayscale (OpenAI rejects RGB and palette PNGs there).
+// MaxDallEImageInputBytes, and for variations an RGBA PNG.
+//
+// NOTE: the API reference asks only for "a valid PNG file". The RGBA rule
+// comes from the variations endpoint's known behaviour, and LA and L PNGs
+// are let through on the assumption that it accepts them too; this is
+// untested against a real dall-e-2 server.
 func validateDallEImage(data []byte, needAlphaOrGray bool) error {
 	if http.DetectContentType(data) != "image/png" {
 		return fmt.Errorf("unsupported image type %s: dall-e-2 takes only PNG", http.DetectContentType(data))
