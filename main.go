@@ -19,6 +19,9 @@ Usage:
   tally run                  connect to the Discord gateway and serve commands
   tally migrate up|down|status
   tally commands sync        register the slash commands and exit
+  tally prices list          show the price table, with its history
+  tally prices set --endpoint KEY [--model M] [--from DATE] [--text-input USD] ...
+                             add a price; older calls keep the price they were charged
 
 Configuration comes from environment variables; see README.md.
 `
@@ -59,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return &usageError{"commands takes sync"}
 		}
 		return syncCommands(ctx, getenv, stderr)
+	case "prices":
+		return runPrices(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -104,3 +104,44 @@ func FindPriceByID(ctx context.Context, db bun.IDB, id int64) (Price, error) {
 	}
 	return price, nil
 }
+
+// ListPrices returns every price row, by endpoint, model, size, quality and
+// effective date, with the endpoint names.
+func ListPrices(ctx context.Context, db bun.IDB) ([]PriceWithEndpoint, error) {
+	var prices []PriceWithEndpoint
+	err := db.NewSelect().Model(&prices).
+		ColumnExpr("price.*").
+		ColumnExpr("e.endpoint_name AS endpoint_name").
+		Join("JOIN endpoint_table AS e ON e.id = price.endpoint").
+		OrderExpr("price.endpoint, price.model, price.size, price.quality, price.date").
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list prices: %w", err)
+	}
+	return prices, nil
+}
+
+// PriceWithEndpoint is a price row with its endpoint's name.
+type PriceWithEndpoint struct {
+	bun.BaseModel `bun:"table:cost_table,alias:price"`
+	Price
+	EndpointName string `bun:"endpoint_name,scanonly"`
+}
+
+// InsertPrice adds a price taking effect at p.Date for the named endpoint.
+// Earlier rows stay, so calls already made keep the price frozen on them.
+func InsertPrice(ctx context.Context, db bun.IDB, endpoint string, p *Price) error {
+	var id int64
+	if err := db.NewSelect().Model((*Endpoint)(nil)).Column("id").Where("endpoint_name = ?", endpoint).Scan(ctx, &id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("unknown endpoint %q", endpoint)
+		}
+		return fmt.Errorf("find endpoint %s: %w", endpoint, err)
+	}
+	p.EndpointID = id
+	p.Date = p.Date.UTC()
+	if _, err := db.NewInsert().Model(p).Exec(ctx); err != nil {
+		return fmt.Errorf("insert price for %s %s: %w", endpoint, p.Model, err)
+	}
+	return nil
+}
