@@ -12,6 +12,8 @@ INSERT INTO endpoint_table (id, endpoint_name) VALUES
 -- text input $5.00 (cached $1.25), image input $8.00 (cached $2.00), image
 -- output $30.00. Dated from the release of the gpt-image-2-2026-04-21
 -- snapshot. Image edits (/variation) are billed at the same token prices.
+-- The quoted list gives no price for text output tokens, so they are
+-- charged at zero until an operator sets one with tally prices set.
 INSERT INTO cost_table (endpoint, model, size, quality, date,
     text_input_micro_usd_per_mtok, cached_input_micro_usd_per_mtok,
     image_input_micro_usd_per_mtok, cached_image_input_micro_usd_per_mtok,
