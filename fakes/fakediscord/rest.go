@@ -38,7 +38,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		Method: r.Method,
 		Path:   r.URL.Path,
 		Query:  r.URL.RawQuery,
-		Header: r.Header.Clone(),
+		Header: redactAuthorization(r.Header, s.opts.Token),
 	}
 	status, value, apiErr := s.handleREST(r, &rec)
 
@@ -110,6 +110,17 @@ func (s *Server) handleREST(r *http.Request, rec *Request) (int, any, *apiError)
 	}
 
 	return rt.handle(s, c)
+}
+
+// redactAuthorization copies a request's headers with the bot token
+// replaced, so that a recorded request never contains the secret. A
+// header with another token is kept, which shows what the bot sent.
+func redactAuthorization(header http.Header, token string) http.Header {
+	out := header.Clone()
+	if out.Get("Authorization") == "Bot "+token {
+		out.Set("Authorization", "Bot [redacted]")
+	}
+	return out
 }
 
 // errSpecViolation turns a Validate error into the response Discord

@@ -75,6 +75,10 @@ func TestGatewayRoutes(t *testing.T) {
 	if status != http.StatusOK || bot.URL != srv.GatewayURL() || bot.Shards != 1 || bot.SessionStartLimit.MaxConcurrency != 1 {
 		t.Errorf("GET /gateway/bot = %d %s", status, body)
 	}
+	last := srv.Requests()[len(srv.Requests())-1]
+	if got, want := last.Header.Get("Authorization"), "Bot [redacted]"; got != want {
+		t.Errorf("recorded Authorization = %q, want %q", got, want)
+	}
 }
 
 func TestValidateHook(t *testing.T) {

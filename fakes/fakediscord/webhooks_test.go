@@ -230,3 +230,25 @@ func TestCallbackTypeMustFitInteraction(t *testing.T) {
 		t.Errorf("autocomplete result to a slash command = %d/%d, want 400/%d", status, code, CodeInvalidFormBody)
 	}
 }
+
+func TestWaitResponse(t *testing.T) {
+	srv := newTestServer(t, Options{})
+	session := newSession(t, srv, testToken)
+	interaction := registerCommand(t, srv)
+	ctx := testContext(t)
+
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		_ = session.InteractionRespond(interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource})
+	}()
+	st, err := srv.WaitResponse(ctx, interaction.ID)
+	if err != nil {
+		t.Fatalf("WaitResponse: %v", err)
+	}
+	if st.Response == nil || st.Response.Type != CallbackDeferredChannelMessage || st.Original == nil || !st.Original.Loading() {
+		t.Errorf("state = %+v, want a deferred response with a loading original", st)
+	}
+	if _, err := srv.WaitResponse(ctx, "404"); err == nil {
+		t.Error("WaitResponse for an unknown interaction returned no error")
+	}
+}
