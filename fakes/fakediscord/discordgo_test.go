@@ -21,8 +21,8 @@ func receiveInteraction(t *testing.T, ch <-chan *discordgo.InteractionCreate) *d
 	select {
 	case ic := <-ch:
 		return ic.Interaction
-	case <-time.After(5 * time.Second):
-		t.Fatal("no INTERACTION_CREATE reached the discordgo session within 5s")
+	case <-time.After(15 * time.Second):
+		t.Fatal("no INTERACTION_CREATE reached the discordgo session within 15s")
 		return nil
 	}
 }
@@ -226,7 +226,7 @@ func TestDiscordgoResumeAfterClose(t *testing.T) {
 	ctx := testContext(t)
 
 	srv.CloseGateway(CloseUnknownError, "test asks for a resume")
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for srv.GatewayStats().Resumes == 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}

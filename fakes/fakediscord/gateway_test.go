@@ -36,7 +36,7 @@ func dialGateway(t *testing.T, srv *Server, query string) *websocket.Conn {
 // readFrame reads one payload, inflating a zlib-compressed binary frame.
 func readFrame(t *testing.T, ws *websocket.Conn) frame {
 	t.Helper()
-	_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_ = ws.SetReadDeadline(time.Now().Add(15 * time.Second))
 	messageType, data, err := ws.ReadMessage()
 	if err != nil {
 		t.Fatalf("read gateway frame: %v", err)
@@ -61,7 +61,7 @@ func readFrame(t *testing.T, ws *websocket.Conn) frame {
 // close code.
 func readClose(t *testing.T, ws *websocket.Conn) int {
 	t.Helper()
-	_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_ = ws.SetReadDeadline(time.Now().Add(15 * time.Second))
 	for {
 		_, _, err := ws.ReadMessage()
 		var closeErr *websocket.CloseError
@@ -314,7 +314,7 @@ func TestGatewayCompressesDispatches(t *testing.T) {
 	ws := dialGateway(t, srv, "?v=9&encoding=json")
 	readFrame(t, ws) // HELLO
 	send(t, ws, opIdentify, identifyBody(testToken, true))
-	_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_ = ws.SetReadDeadline(time.Now().Add(15 * time.Second))
 	messageType, _, err := ws.ReadMessage()
 	if err != nil {
 		t.Fatal(err)
