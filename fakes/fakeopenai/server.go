@@ -4,7 +4,8 @@
 // costs, replays scripted failures, and records every request.
 //
 // Endpoints: POST /v1/images/generations, /v1/images/edits and
-// /v1/images/variations, GET /v1/models and /v1/models/{model}.
+// /v1/images/variations, GET /v1/models and /v1/models/{model}. Images
+// returned as URLs are served under /files/images/.
 package fakeopenai
 
 import (
@@ -62,6 +63,7 @@ type Server struct {
 	changed     chan struct{}
 	inFlight    int
 	maxInFlight int
+	images      map[string]storedImage
 }
 
 // maxBodyBytes bounds a request body.
@@ -97,6 +99,7 @@ func New(opts Options) (*Server, error) {
 		mux:      http.NewServeMux(),
 		scripts:  make(map[string][]Step),
 		changed:  make(chan struct{}),
+		images:   make(map[string]storedImage),
 	}
 	s.routes()
 	s.server = &http.Server{
@@ -137,8 +140,11 @@ func (s *Server) Close() error {
 
 func (s *Server) routes() {
 	s.handle("POST /v1/images/generations", s.createImage)
+	s.handle("POST /v1/images/edits", s.editImage)
+	s.handle("POST /v1/images/variations", s.createVariation)
 	s.handle("GET /v1/models", s.listModels)
 	s.handle("GET /v1/models/{model}", s.retrieveModel)
+	s.mux.HandleFunc("GET /files/images/{name}", s.serveImage)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.serve(w, r, false, invalidURL)
 	})
