@@ -119,7 +119,7 @@ func imagine(ctx context.Context, deps *Deps, call *Call) error {
 	// Respond by editing the deferred response with the images attached.
 	files, note := attachImages(result.Images, result.Format)
 	content := imagineContent(prompt, cost, allowanceText(reservation.Allowance), note)
-	return call.Edit(ctx, &discordgo.WebhookEdit{Content: &content, Files: files, Attachments: &[]*discordgo.MessageAttachment{}})
+	return call.Edit(ctx, &discordgo.WebhookEdit{Content: &content, Files: files})
 }
 
 type generation struct {
