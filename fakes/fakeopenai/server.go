@@ -3,9 +3,10 @@
 // rejects, reports deterministic token usage so that tests can compute exact
 // costs, replays scripted failures, and records every request.
 //
-// Endpoints: POST /v1/images/generations, /v1/images/edits and
-// /v1/images/variations, GET /v1/models and /v1/models/{model}. Images
-// returned as URLs are served under /files/images/.
+// Endpoints: POST /v1/images/generations, /v1/images/edits,
+// /v1/images/variations, /v1/conversations and /v1/responses, and GET
+// /v1/models and /v1/models/{model}. Images returned as URLs are served
+// under /files/images/.
 package fakeopenai
 
 import (
@@ -64,6 +65,12 @@ type Server struct {
 	inFlight    int
 	maxInFlight int
 	images      map[string]storedImage
+
+	conversations map[string]*conversation
+	// responses maps a response ID to the context after it, for
+	// previous_response_id.
+	responses map[string][]item
+	turns     []Turn
 }
 
 // maxBodyBytes bounds a request body.
@@ -100,6 +107,9 @@ func New(opts Options) (*Server, error) {
 		scripts:  make(map[string][]Step),
 		changed:  make(chan struct{}),
 		images:   make(map[string]storedImage),
+
+		conversations: make(map[string]*conversation),
+		responses:     make(map[string][]item),
 	}
 	s.routes()
 	s.server = &http.Server{
@@ -142,6 +152,8 @@ func (s *Server) routes() {
 	s.handle("POST /v1/images/generations", s.createImage)
 	s.handle("POST /v1/images/edits", s.editImage)
 	s.handle("POST /v1/images/variations", s.createVariation)
+	s.handle("POST /v1/conversations", s.createConversation)
+	s.handle("POST /v1/responses", s.createResponse)
 	s.handle("GET /v1/models", s.listModels)
 	s.handle("GET /v1/models/{model}", s.retrieveModel)
 	s.mux.HandleFunc("GET /files/images/{name}", s.serveImage)
@@ -188,7 +200,12 @@ func invalidURL(x *exchange) reply {
 // newRequestID returns an ID in OpenAI's x-request-id form, req_ and 32
 // hexadecimal digits.
 func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never returns an error since Go 1.24.
-	return "req_" + hex.EncodeToString(b[:])
+	return "req_" + randomHex(16)
+}
+
+// randomHex returns n random bytes as 2n hexadecimal digits.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never returns an error since Go 1.24.
+	return hex.EncodeToString(b)
 }

@@ -1,9 +1,7 @@
 package fakeopenai
 
 import (
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"net/http"
 	"time"
 )
@@ -92,9 +90,7 @@ func checkVariationUpload(files []File) (reply, bool) {
 
 // storeImage keeps data for serveImage and returns its URL.
 func (s *Server) storeImage(data []byte, contentType string) string {
-	var b [12]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never returns an error since Go 1.24.
-	name := "img-" + hex.EncodeToString(b[:]) + ".png"
+	name := "img-" + randomHex(12) + ".png"
 
 	s.mu.Lock()
 	s.images[name] = storedImage{data: data, contentType: contentType}
