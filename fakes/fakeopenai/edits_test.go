@@ -203,6 +203,14 @@ func TestEditValidation(t *testing.T) {
 	}
 
 	body, contentType = multipartForm(t,
+		field("model", "gpt-image-2"), field("prompt", "x"),
+		filePart("image[]", "first.png", "image/png", png64), filePart("image[]", "second.png", "image/png", png64))
+	res = send(t, s, http.MethodPost, editsPath, contentType, body)
+	if res.status != http.StatusOK {
+		t.Errorf("edit with image[] parts: status = %d, want 200; body %s", res.status, res.body)
+	}
+
+	body, contentType = multipartForm(t,
 		field("model", "gpt-image-2"), field("prompt", "x"), field("n", "0"),
 		filePart("image", "input.png", "image/png", png64))
 	res = send(t, s, http.MethodPost, editsPath, contentType, body)

@@ -43,16 +43,18 @@ type loader struct {
 	err       error
 }
 
-func (l *loader) get(file string, rewrite func(string) string, payloadJSON bool) (*Validator, error) {
+// get loads file on the first call, then lets configure set the
+// document-specific fields of the validator.
+func (l *loader) get(file string, configure func(*Validator)) (*Validator, error) {
 	l.once.Do(func() {
 		dir, err := Dir()
 		if err != nil {
 			l.err = err
 			return
 		}
-		l.validator, l.err = load(filepath.Join(dir, file), rewrite)
+		l.validator, l.err = load(filepath.Join(dir, file))
 		if l.validator != nil {
-			l.validator.payloadJSON = payloadJSON
+			configure(l.validator)
 		}
 	})
 	return l.validator, l.err
@@ -65,11 +67,13 @@ var (
 	discordLoader loader
 )
 
-// OpenAI returns the validator for the OpenAI API (openai-tally.yaml). The
-// first call loads the document and later calls return the same validator,
-// or the same error.
+// OpenAI returns the validator for the OpenAI API (openai-tally.yaml).
+// Multipart parts named "name[]" are validated as "name", the form the
+// document uses for array fields such as an edit's images. The first call
+// loads the document and later calls return the same validator, or the
+// same error.
 func OpenAI() (*Validator, error) {
-	return openAILoader.get(openAIFile, nil, false)
+	return openAILoader.get(openAIFile, func(v *Validator) { v.trimBrackets = true })
 }
 
 // Discord returns the validator for the Discord HTTP API
@@ -79,7 +83,10 @@ func OpenAI() (*Validator, error) {
 // JSON body. The first call loads the document and later calls return the
 // same validator, or the same error.
 func Discord() (*Validator, error) {
-	return discordLoader.get(discordFile, discordV10Path, true)
+	return discordLoader.get(discordFile, func(v *Validator) {
+		v.rewrite = discordV10Path
+		v.payloadJSON = true
+	})
 }
 
 // Required reports whether a missing specs folder must fail the caller
@@ -133,9 +140,8 @@ func moduleRoot() (string, error) {
 	}
 }
 
-// load builds a validator from the document at path. The rewrite function,
-// when not nil, maps a request path to the path the document describes.
-func load(path string, rewrite func(string) string) (*Validator, error) {
+// load builds a validator from the document at path.
+func load(path string) (*Validator, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %s does not exist", ErrSpecsMissing, path)
@@ -154,7 +160,7 @@ func load(path string, rewrite func(string) string) (*Validator, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("build validator for %s: %w", path, errors.Join(errs...))
 	}
-	return &Validator{name: filepath.Base(path), checker: checker, rewrite: rewrite}, nil
+	return &Validator{name: filepath.Base(path), checker: checker}, nil
 }
 
 // discordV10Path maps discordgo's /api/v9 paths to /api/v10.

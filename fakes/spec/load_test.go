@@ -57,7 +57,7 @@ func TestDirBesideModuleRoot(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := load(filepath.Join(t.TempDir(), openAIFile), nil)
+	_, err := load(filepath.Join(t.TempDir(), openAIFile))
 	if !errors.Is(err, ErrSpecsMissing) {
 		t.Fatalf("load() error = %v, want ErrSpecsMissing", err)
 	}
@@ -69,7 +69,7 @@ func TestLoadInvalidDocument(t *testing.T) {
 		t.Fatalf("write document: %v", err)
 	}
 
-	_, err := load(path, nil)
+	_, err := load(path)
 	if err == nil {
 		t.Fatal("load() error = nil, want a parse error")
 	}
@@ -101,7 +101,7 @@ paths:
 	if err := os.WriteFile(path, []byte(document), 0o600); err != nil {
 		t.Fatalf("write document: %v", err)
 	}
-	v, err := load(path, nil)
+	v, err := load(path)
 	if err != nil {
 		t.Fatalf("load() error = %v", err)
 	}

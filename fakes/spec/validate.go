@@ -18,10 +18,15 @@ import (
 type Validator struct {
 	name    string
 	checker validator.Validator
+	// rewrite, when set, maps a request path to the path the document
+	// describes.
 	rewrite func(string) string
 	// payloadJSON makes ValidateRequest check a multipart body's
 	// payload_json part as the JSON body, as Discord reads it.
 	payloadJSON bool
+	// trimBrackets makes ValidateRequest validate multipart parts named
+	// "name[]" as "name".
+	trimBrackets bool
 }
 
 // Error lists every way one request or response differs from the document.
@@ -89,11 +94,21 @@ func (e *Error) Error() string {
 // the document: path, method, parameters, security and body. It never reads
 // r.Body. The error is an *Error listing every failure.
 //
-// For Discord, a multipart body with a payload_json part is checked as that
+// For OpenAI, multipart parts named "name[]" are checked as "name". For
+// Discord, a multipart body with a payload_json part is checked as that
 // JSON body, and any part other than payload_json and files[n] is a failure.
 func (v *Validator) ValidateRequest(r *http.Request, body []byte) error {
 	var extra []Failure
 	contentType := ""
+	if v.trimBrackets {
+		trimmed, ok, err := trimArrayBrackets(r.Header, body)
+		if err != nil {
+			return v.newError(r, 0, nil, []Failure{{Message: "invalid multipart body", Reason: err.Error()}})
+		}
+		if ok {
+			body = trimmed
+		}
+	}
 	if v.payloadJSON {
 		payload, failures, ok, err := unwrapPayloadJSON(r.Header, body)
 		if err != nil {

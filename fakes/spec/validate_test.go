@@ -134,6 +134,12 @@ func TestOpenAIImageRequests(t *testing.T) {
 		[][2]string{{"image", "input.png"}})
 	noImageBody, noImageType := multipartBody(t,
 		[][2]string{{"model", "gpt-image-2"}, {"prompt", "make it blue"}}, nil)
+	bracketsBody, bracketsType := multipartBody(t,
+		[][2]string{{"model", "gpt-image-2"}, {"prompt", "make it blue"}},
+		[][2]string{{"image[]", "first.png"}, {"image[]", "second.png"}})
+	bracketsZeroBody, bracketsZeroType := multipartBody(t,
+		[][2]string{{"model", "gpt-image-2"}, {"n", "0"}},
+		[][2]string{{"image[]", "first.png"}})
 
 	runRequestCases(t, v, []requestCase{
 		{
@@ -167,6 +173,16 @@ func TestOpenAIImageRequests(t *testing.T) {
 			name: "edit multipart image missing", method: http.MethodPost, path: "/v1/images/edits",
 			contentType: noImageType, body: noImageBody,
 			wantText: "missing property 'image'",
+		},
+		{
+			name: "edit multipart image array valid", method: http.MethodPost, path: "/v1/images/edits",
+			contentType: bracketsType, body: bracketsBody,
+		},
+		{
+			name: "edit multipart image array invalid", method: http.MethodPost, path: "/v1/images/edits",
+			contentType: bracketsZeroType, body: bracketsZeroBody,
+			wantFields: []string{"$.n"},
+			wantText:   "missing property 'prompt'",
 		},
 		{
 			name: "unknown path", method: http.MethodPost, path: "/v1/images/unknown",
