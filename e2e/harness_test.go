@@ -53,16 +53,21 @@ const (
 	botUserID = "900000000000000002"
 )
 
-// env is one running tally process with its fakes and database.
+// env is a running tally process with its fakes and database.
 type env struct {
 	t       *testing.T
 	discord *fakediscord.Server
 	openai  *fakeopenai.Server
 	db      *bun.DB
 	dbURL   string
-	proc    *exec.Cmd
-	logs    *syncBuffer
-	exited  chan error
+	*process
+}
+
+// process is one tally process.
+type process struct {
+	cmd    *exec.Cmd
+	logs   *syncBuffer
+	exited chan error
 }
 
 // options adjust what start configures.
@@ -74,55 +79,23 @@ type options struct {
 // and waits until the bot has registered its commands.
 func start(t *testing.T, kind string, opts options) *env {
 	t.Helper()
-	e := &env{t: t, dbURL: dbtest.URL(t, kind), logs: &syncBuffer{}, exited: make(chan error, 1)}
+	e := &env{t: t, dbURL: dbtest.URL(t, kind)}
 
-	discordOpts := fakediscord.Options{Token: botToken, ApplicationID: appID, BotUserID: botUserID, Guilds: []string{"555"}, HeartbeatInterval: 2000}
 	openaiOpts := fakeopenai.Options{APIKey: openAIKey}
 	if v := specs(t); v != nil {
-		discordOpts.Validate = v.discord.ValidateRequest
 		openaiOpts.Validator = v.openai
 	}
 	var err error
-	e.discord, err = fakediscord.New(discordOpts)
-	if err != nil {
-		t.Fatalf("start fake discord: %v", err)
-	}
-	t.Cleanup(func() { e.discord.Close() })
 	e.openai, err = fakeopenai.New(openaiOpts)
 	if err != nil {
 		t.Fatalf("start fake openai: %v", err)
 	}
 	t.Cleanup(func() { e.openai.Close() })
-
-	e.proc = exec.Command(binary, "run")
-	e.proc.Env = append([]string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + t.TempDir(),
-		"DISCORD_TOKEN=" + botToken,
-		"DISCORD_API_URL=" + e.discord.URL(),
-		"OPENAI_API_KEY=" + openAIKey,
-		"OPENAI_BASE_URL=" + e.openai.URL(),
-		"DATABASE_URL=" + e.dbURL,
-		"LOG_LEVEL=debug",
-	}, opts.extraEnv...)
-	e.proc.Stdout, e.proc.Stderr = e.logs, e.logs
-	if err := e.proc.Start(); err != nil {
-		t.Fatalf("start tally: %v", err)
-	}
-	go func() { e.exited <- e.proc.Wait() }()
-	t.Cleanup(func() {
-		e.stop()
-		if t.Failed() {
-			t.Logf("tally output:\n%s", e.logs.String())
-		}
-	})
+	e.discord = newDiscord(t)
+	e.process = e.spawn(e.discord, opts.extraEnv)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := e.discord.WaitRequest(ctx, fakediscord.OnRoute(fakediscord.RouteGlobalCommandsPut)); err != nil {
-		t.Fatalf("tally did not register its commands: %v\n%s", err, e.logs.String())
-	}
-
 	e.db, err = models.Open(ctx, e.dbURL)
 	if err != nil {
 		t.Fatalf("open the bot's database: %v", err)
@@ -131,21 +104,96 @@ func start(t *testing.T, kind string, opts options) *env {
 	return e
 }
 
+// newDiscord starts a fake Discord that validates requests against the
+// spec when it is available.
+func newDiscord(t *testing.T) *fakediscord.Server {
+	t.Helper()
+	opts := fakediscord.Options{Token: botToken, ApplicationID: appID, BotUserID: botUserID, Guilds: []string{"555"}, HeartbeatInterval: 2000}
+	if v := specs(t); v != nil {
+		opts.Validate = v.discord.ValidateRequest
+	}
+	discord, err := fakediscord.New(opts)
+	if err != nil {
+		t.Fatalf("start fake discord: %v", err)
+	}
+	t.Cleanup(func() { discord.Close() })
+	return discord
+}
+
+// spawn starts another `tally run` on the env's database and fake OpenAI,
+// connected to discord, and waits until it has registered its commands.
+func (e *env) spawn(discord *fakediscord.Server, extraEnv []string) *process {
+	t := e.t
+	t.Helper()
+	p := &process{logs: &syncBuffer{}, exited: make(chan error, 1)}
+	p.cmd = exec.Command(binary, "run")
+	p.cmd.Env = append([]string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + t.TempDir(),
+		"DISCORD_TOKEN=" + botToken,
+		"DISCORD_API_URL=" + discord.URL(),
+		"OPENAI_API_KEY=" + openAIKey,
+		"OPENAI_BASE_URL=" + e.openai.URL(),
+		"DATABASE_URL=" + e.dbURL,
+		"LOG_LEVEL=debug",
+	}, extraEnv...)
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	registered := len(discordRoutes(discord, fakediscord.RouteGlobalCommandsPut))
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start tally: %v", err)
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		p.stop()
+		if t.Failed() {
+			t.Logf("tally process %d output:\n%s", p.cmd.Process.Pid, p.logs.String())
+		}
+	})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := discord.WaitRequests(ctx, registered+1, fakediscord.OnRoute(fakediscord.RouteGlobalCommandsPut))
+	if err != nil {
+		t.Fatalf("tally did not register its commands: %v\n%s", err, p.logs.String())
+	}
+	return p
+}
+
+func discordRoutes(discord *fakediscord.Server, route string) []fakediscord.Request {
+	var out []fakediscord.Request
+	for _, r := range discord.Requests() {
+		if r.Route == route {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // stop sends SIGTERM and returns the process's exit error, waiting up to
 // 20 seconds; it kills the process if it does not stop.
-func (e *env) stop() error {
-	if e.proc.ProcessState != nil {
-		return nil
-	}
-	_ = e.proc.Process.Signal(syscall.SIGTERM)
+func (p *process) stop() error {
 	select {
-	case err := <-e.exited:
-		e.exited <- err
+	case err := <-p.exited:
+		p.exited <- err
+		return err
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.exited:
+		p.exited <- err
 		return err
 	case <-time.After(20 * time.Second):
-		_ = e.proc.Process.Kill()
+		_ = p.cmd.Process.Kill()
 		return fmt.Errorf("tally did not stop within 20 s of SIGTERM")
 	}
+}
+
+// kill ends the process at once, as a crash would.
+func (p *process) kill() {
+	_ = p.cmd.Process.Kill()
+	err := <-p.exited
+	p.exited <- err
 }
 
 // send delivers an interaction through the gateway and returns it.
