@@ -76,13 +76,21 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger, onAler
 		Logger:     logger,
 	})
 	deps := &commands.Deps{
-		Meter:         meter,
-		Images:        client,
-		SafetyID:      client.SafetyID,
-		ImageModel:    cfg.ImageModel,
-		OpenAISlots:   make(chan struct{}, cfg.OpenAIConcurrency),
-		OpenAITimeout: 10 * time.Minute,
-		Logger:        logger,
+		DB:              db,
+		Meter:           meter,
+		OpenAI:          client,
+		Images:          client,
+		SafetyID:        client.SafetyID,
+		ImageModel:      cfg.ImageModel,
+		AssistantModel:  cfg.AssistantModel,
+		MaxToolRounds:   cfg.MaxToolRounds,
+		AttachmentHosts: cfg.AttachmentHosts,
+		HTTPClient:      &http.Client{Timeout: 2 * time.Minute},
+		Zone:            cfg.Zone,
+		Now:             time.Now,
+		OpenAISlots:     make(chan struct{}, cfg.OpenAIConcurrency),
+		OpenAITimeout:   10 * time.Minute,
+		Logger:          logger,
 	}
 	return &app{cfg: cfg, logger: logger, db: db, meter: meter, openai: client, commands: commands.All(deps)}, nil
 }

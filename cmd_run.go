@@ -48,6 +48,7 @@ func runBot(ctx context.Context, getenv func(string) string, stderr io.Writer) e
 
 	b, err := bot.New(bot.Options{
 		AppID:        cfg.DiscordAppID,
+		Access:       commands.Access{OwnerIDs: cfg.OwnerIDs, ModeratorRoleIDs: cfg.ModeratorRoleIDs},
 		GuildID:      cfg.DiscordGuildID,
 		SyncCommands: cfg.SyncCommands,
 		Logger:       logger,

@@ -20,6 +20,8 @@ import (
 type Options struct {
 	// AppID is the application ID; when empty it is read from READY.
 	AppID string
+	// Access names the operators and extra moderator roles.
+	Access commands.Access
 	// GuildID registers the commands in that one server instead of globally.
 	GuildID      string
 	SyncCommands bool
@@ -77,7 +79,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	// cancelled through abandon.
 	base, abandon := context.WithCancel(context.WithoutCancel(ctx))
 	defer abandon()
-	r := newRouter(base, b.commands, restResponder{session: b.session}, b.meter, logger)
+	r := newRouter(base, b.commands, restResponder{session: b.session}, b.meter, b.opts.Access, logger)
 
 	b.session.AddHandler(func(s *discordgo.Session, ready *discordgo.Ready) {
 		b.onReady(ctx, ready)

@@ -22,6 +22,7 @@ type router struct {
 	commands  map[string]*commands.Command
 	responder commands.Responder
 	meter     *metering.Meter
+	access    commands.Access
 	logger    *slog.Logger
 
 	// base is the parent of every interaction's context; cancelling it
@@ -40,12 +41,12 @@ var errPanicked = errors.New("command panicked")
 // follow-ups and edits: Discord invalidates it after 15 minutes.
 const interactionLifetime = 15 * time.Minute
 
-func newRouter(base context.Context, all []*commands.Command, responder commands.Responder, meter *metering.Meter, logger *slog.Logger) *router {
+func newRouter(base context.Context, all []*commands.Command, responder commands.Responder, meter *metering.Meter, access commands.Access, logger *slog.Logger) *router {
 	byName := make(map[string]*commands.Command, len(all))
 	for _, c := range all {
 		byName[c.Definition.Name] = c
 	}
-	return &router{commands: byName, responder: responder, meter: meter, logger: logger, base: base}
+	return &router{commands: byName, responder: responder, meter: meter, access: access, logger: logger, base: base}
 }
 
 // dispatch handles one interaction in its own goroutine, unless the router
@@ -105,7 +106,7 @@ func (r *router) handle(in *discordgo.Interaction) {
 	name := in.ApplicationCommandData().Name
 	logger = logger.With(slog.String("command", name))
 
-	call, err := commands.NewCall(in, r.responder, r.meter, logger)
+	call, err := commands.NewCall(in, r.responder, r.meter, r.access, logger)
 	if err != nil {
 		logger.Error("resolve caller", slog.Any("error", err))
 		return

@@ -41,6 +41,7 @@ type Call struct {
 
 	responder Responder
 	meter     *metering.Meter
+	access    Access
 	logger    *slog.Logger
 
 	mu        sync.Mutex
@@ -49,8 +50,8 @@ type Call struct {
 
 // NewCall resolves the caller of an interaction: member.user in a server,
 // user in a DM, by Discord user ID.
-func NewCall(in *discordgo.Interaction, responder Responder, meter *metering.Meter, logger *slog.Logger) (*Call, error) {
-	call := &Call{Interaction: in, responder: responder, meter: meter, logger: logger}
+func NewCall(in *discordgo.Interaction, responder Responder, meter *metering.Meter, access Access, logger *slog.Logger) (*Call, error) {
+	call := &Call{Interaction: in, responder: responder, meter: meter, access: access, logger: logger}
 	user := in.User
 	if in.Member != nil && in.Member.User != nil {
 		user = in.Member.User

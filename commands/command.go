@@ -6,9 +6,11 @@ package commands
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/uptrace/bun"
 
 	"github.com/tallybot/tally/metering"
 	"github.com/tallybot/tally/openaiclient"
@@ -31,11 +33,25 @@ type ImageGenerator interface {
 
 // Deps is what the commands need from the rest of the program.
 type Deps struct {
+	// DB is the database the models package queries, for commands that read
+	// or change records directly (usage, moderation, assistants).
+	DB     *bun.DB
 	Meter  *metering.Meter
+	OpenAI *openaiclient.Client
 	Images ImageGenerator
 	// SafetyID hashes a Discord user ID for OpenAI's safety_identifier.
-	SafetyID   func(discordUserID string) string
-	ImageModel string
+	SafetyID       func(discordUserID string) string
+	ImageModel     string
+	AssistantModel string
+	MaxToolRounds  int
+	// AttachmentHosts are the hosts attachments may be downloaded from,
+	// with HTTPClient.
+	AttachmentHosts []string
+	HTTPClient      *http.Client
+	// Zone is where days, weeks and months begin.
+	Zone *time.Location
+	// Now returns the current time; tests inject a clock.
+	Now func() time.Time
 	// OpenAISlots bounds the OpenAI requests in flight; a member whose
 	// request waits for a slot has already seen the deferred response.
 	OpenAISlots chan struct{}
