@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 
 	"github.com/tallybot/tally/bot"
 	"github.com/tallybot/tally/commands"
@@ -33,18 +32,16 @@ func runBot(ctx context.Context, getenv func(string) string, stderr io.Writer) e
 	}
 	defer a.db.Close()
 
-	var background sync.WaitGroup
-	backgroundCtx, stopBackground := context.WithCancel(ctx)
-	background.Add(1)
-	go func() {
-		defer background.Done()
-		a.recoverPending(backgroundCtx)
-	}()
-	defer func() {
-		stopBackground()
-		background.Wait()
-	}()
-	a.checkModels(ctx)
+	stopBackground := a.startBackground(ctx)
+	defer stopBackground()
+	if cfg.ListenAddr != "" {
+		go func() {
+			err := bot.ListenHealth(ctx, bot.HTTPOptions{Addr: cfg.ListenAddr, Health: a.db.PingContext}, logger)
+			if err != nil {
+				logger.Error("health listener stopped", slog.Any("error", err))
+			}
+		}()
+	}
 
 	b, err := bot.New(bot.Options{
 		AppID:        cfg.DiscordAppID,

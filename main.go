@@ -17,6 +17,7 @@ const usage = `tally: a Discord bot that meters OpenAI use per member, server, e
 
 Usage:
   tally run                  connect to the Discord gateway and serve commands
+  tally serve                serve commands over the HTTP interactions endpoint
   tally migrate up|down|status
   tally commands sync        register the slash commands and exit
   tally prices list          show the price table, with its history
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch args[0] {
 	case "run":
 		return runBot(ctx, getenv, stderr)
+	case "serve":
+		return runServe(ctx, getenv, stderr)
 	case "migrate":
 		if len(args) != 2 {
 			return &usageError{"migrate takes one of up, down, status"}

@@ -79,13 +79,14 @@ func (b *Bot) Run(ctx context.Context) error {
 	// cancelled through abandon.
 	base, abandon := context.WithCancel(context.WithoutCancel(ctx))
 	defer abandon()
-	r := newRouter(base, b.commands, restResponder{session: b.session}, b.meter, b.opts.Access, logger)
+	r := newRouter(base, b.commands, b.meter, b.opts.Access, logger)
+	responder := restResponder{session: b.session}
 
 	b.session.AddHandler(func(s *discordgo.Session, ready *discordgo.Ready) {
 		b.onReady(ctx, ready)
 	})
 	b.session.AddHandler(func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
-		r.dispatch(ic.Interaction)
+		r.dispatch(ic.Interaction, responder)
 	})
 
 	if err := b.session.Open(); err != nil {

@@ -19,11 +19,10 @@ import (
 // command shares: panic recovery, logging, caller identity and one central
 // error handler.
 type router struct {
-	commands  map[string]*commands.Command
-	responder commands.Responder
-	meter     *metering.Meter
-	access    commands.Access
-	logger    *slog.Logger
+	commands map[string]*commands.Command
+	meter    *metering.Meter
+	access   commands.Access
+	logger   *slog.Logger
 
 	// base is the parent of every interaction's context; cancelling it
 	// abandons work still running when shutdown gives up waiting.
@@ -41,29 +40,31 @@ var errPanicked = errors.New("command panicked")
 // follow-ups and edits: Discord invalidates it after 15 minutes.
 const interactionLifetime = 15 * time.Minute
 
-func newRouter(base context.Context, all []*commands.Command, responder commands.Responder, meter *metering.Meter, access commands.Access, logger *slog.Logger) *router {
+func newRouter(base context.Context, all []*commands.Command, meter *metering.Meter, access commands.Access, logger *slog.Logger) *router {
 	byName := make(map[string]*commands.Command, len(all))
 	for _, c := range all {
 		byName[c.Definition.Name] = c
 	}
-	return &router{commands: byName, responder: responder, meter: meter, access: access, logger: logger, base: base}
+	return &router{commands: byName, meter: meter, access: access, logger: logger, base: base}
 }
 
-// dispatch handles one interaction in its own goroutine, unless the router
-// is shutting down, and returns at once.
-func (r *router) dispatch(in *discordgo.Interaction) {
+// dispatch handles one interaction in its own goroutine, answering through
+// responder, and returns at once. It reports false, and does nothing, when
+// the router is shutting down.
+func (r *router) dispatch(in *discordgo.Interaction, responder commands.Responder) bool {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
 		r.logger.Warn("interaction dropped during shutdown", slog.String("interaction_id", in.ID))
-		return
+		return false
 	}
 	r.inFlight.Add(1)
 	r.mu.Unlock()
 	go func() {
 		defer r.inFlight.Done()
-		r.handle(in)
+		r.handle(in, responder)
 	}()
+	return true
 }
 
 // close stops taking interactions and waits for those in flight, at most
@@ -85,7 +86,7 @@ func (r *router) close(ctx context.Context) bool {
 	}
 }
 
-func (r *router) handle(in *discordgo.Interaction) {
+func (r *router) handle(in *discordgo.Interaction, responder commands.Responder) {
 	ctx, cancel := context.WithTimeout(r.base, interactionLifetime)
 	defer cancel()
 	start := time.Now()
@@ -106,7 +107,7 @@ func (r *router) handle(in *discordgo.Interaction) {
 	name := in.ApplicationCommandData().Name
 	logger = logger.With(slog.String("command", name))
 
-	call, err := commands.NewCall(in, r.responder, r.meter, r.access, logger)
+	call, err := commands.NewCall(in, responder, r.meter, r.access, logger)
 	if err != nil {
 		logger.Error("resolve caller", slog.Any("error", err))
 		return

@@ -73,10 +73,10 @@ func TestRouterRecoversFromPanic(t *testing.T) {
 			return call.ReplyEphemeral(ctx, "fine")
 		}},
 	}
-	r := newRouter(context.Background(), all, responder, nil, commands.Access{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r := newRouter(context.Background(), all, nil, commands.Access{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 
-	r.dispatch(commandInteraction("1", "boom", true))
-	r.dispatch(commandInteraction("2", "ok", false))
+	r.dispatch(commandInteraction("1", "boom", true), responder)
+	r.dispatch(commandInteraction("2", "ok", false), responder)
 	calls.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -108,8 +108,8 @@ func TestRouterAnswersErrorByEditAfterDefer(t *testing.T) {
 			return commands.Userf("that did not work")
 		}},
 	}
-	r := newRouter(context.Background(), all, responder, nil, commands.Access{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	r.dispatch(commandInteraction("1", "slow", false))
+	r := newRouter(context.Background(), all, nil, commands.Access{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r.dispatch(commandInteraction("1", "slow", false), responder)
 	r.close(context.Background())
 
 	if len(responder.responses) != 1 || responder.responses[0].Type != discordgo.InteractionResponseDeferredChannelMessageWithSource {
@@ -122,9 +122,9 @@ func TestRouterAnswersErrorByEditAfterDefer(t *testing.T) {
 
 func TestRouterDropsInteractionsAfterClose(t *testing.T) {
 	responder := &recordingResponder{}
-	r := newRouter(context.Background(), nil, responder, nil, commands.Access{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r := newRouter(context.Background(), nil, nil, commands.Access{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	r.close(context.Background())
-	r.dispatch(commandInteraction("1", "ok", true))
+	r.dispatch(commandInteraction("1", "ok", true), responder)
 	if len(responder.responses) != 0 {
 		t.Errorf("a closed router answered: %+v", responder.responses)
 	}

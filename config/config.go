@@ -3,6 +3,8 @@
 package config
 
 import (
+	"crypto/ed25519"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -125,6 +127,30 @@ func (c Config) CheckRun() error {
 			"and set OPENAI_API_KEY (or OPENAI_API_KEY_FILE)"))
 	}
 	return errors.Join(errs...)
+}
+
+// CheckServe reports what `tally serve` needs and c lacks.
+func (c Config) CheckServe() error {
+	errs := []error{c.CheckRun()}
+	if c.DiscordPublicKey == "" {
+		errs = append(errs, errors.New("DISCORD_PUBLIC_KEY is missing: copy the Public Key from the application's General Information page"))
+	} else if _, err := c.PublicKey(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SyncCommands && c.DiscordAppID == "" {
+		errs = append(errs, errors.New("DISCORD_APP_ID is missing: serve registers the commands at start and needs the Application ID "+
+			"from the General Information page (or set TALLY_SYNC_COMMANDS=false)"))
+	}
+	return errors.Join(errs...)
+}
+
+// PublicKey decodes DISCORD_PUBLIC_KEY, the application's Ed25519 key in hex.
+func (c Config) PublicKey() (ed25519.PublicKey, error) {
+	key, err := hex.DecodeString(c.DiscordPublicKey)
+	if err != nil || len(key) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("DISCORD_PUBLIC_KEY is invalid: want the %d-byte key as %d hex digits", ed25519.PublicKeySize, 2*ed25519.PublicKeySize)
+	}
+	return ed25519.PublicKey(key), nil
 }
 
 // IsOwner reports whether the Discord user is one of the operators.

@@ -73,6 +73,8 @@ type process struct {
 // options adjust what start configures.
 type options struct {
 	extraEnv []string
+	// serve runs `tally serve` instead of `tally run`.
+	serve bool
 }
 
 // start launches fakes and `tally run` against a fresh database of kind,
@@ -92,7 +94,7 @@ func start(t *testing.T, kind string, opts options) *env {
 	}
 	t.Cleanup(func() { e.openai.Close() })
 	e.discord = newDiscord(t)
-	e.process = e.spawn(e.discord, opts.extraEnv)
+	e.process = e.spawn(e.discord, opts)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -120,13 +122,17 @@ func newDiscord(t *testing.T) *fakediscord.Server {
 	return discord
 }
 
-// spawn starts another `tally run` on the env's database and fake OpenAI,
-// connected to discord, and waits until it has registered its commands.
-func (e *env) spawn(discord *fakediscord.Server, extraEnv []string) *process {
+// spawn starts another tally process on the env's database and fake
+// OpenAI, connected to discord, and waits until it has registered its
+// commands.
+func (e *env) spawn(discord *fakediscord.Server, opts options) *process {
 	t := e.t
 	t.Helper()
 	p := &process{logs: &syncBuffer{}, exited: make(chan error, 1)}
 	p.cmd = exec.Command(binary, "run")
+	if opts.serve {
+		p.cmd = exec.Command(binary, "serve")
+	}
 	p.cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + t.TempDir(),
@@ -136,7 +142,7 @@ func (e *env) spawn(discord *fakediscord.Server, extraEnv []string) *process {
 		"OPENAI_BASE_URL=" + e.openai.URL(),
 		"DATABASE_URL=" + e.dbURL,
 		"LOG_LEVEL=debug",
-	}, extraEnv...)
+	}, opts.extraEnv...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	registered := len(discordRoutes(discord, fakediscord.RouteGlobalCommandsPut))
 	if err := p.cmd.Start(); err != nil {

@@ -40,7 +40,7 @@ func TestCrashedChargeIsRecovered(t *testing.T) {
 			}
 
 			time.Sleep(1100 * time.Millisecond) // older than TALLY_RECOVER_AFTER below
-			second := e.spawn(newDiscord(t), []string{"TALLY_RECOVER_AFTER=1s"})
+			second := e.spawn(newDiscord(t), options{extraEnv: []string{"TALLY_RECOVER_AFTER=1s"}})
 			var row models.LedgerEntry
 			for ctx.Err() == nil {
 				if err := e.db.NewSelect().Model(&row).Scan(ctx); err != nil {
@@ -75,7 +75,7 @@ func TestCrashedChargeIsRecovered(t *testing.T) {
 func TestLimitHoldsAcrossTwoProcesses(t *testing.T) {
 	e := start(t, "postgres", options{extraEnv: []string{"TALLY_DEFAULT_DAILY_REQUESTS=3"}})
 	otherDiscord := newDiscord(t)
-	e.spawn(otherDiscord, []string{"TALLY_DEFAULT_DAILY_REQUESTS=3"})
+	e.spawn(otherDiscord, options{extraEnv: []string{"TALLY_DEFAULT_DAILY_REQUESTS=3"}})
 	steps := make([]fakeopenai.Step, 10)
 	for i := range steps {
 		steps[i] = fakeopenai.Delay(200 * time.Millisecond)
