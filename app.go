@@ -15,6 +15,7 @@ import (
 	"github.com/tallybot/tally/commands"
 	"github.com/tallybot/tally/config"
 	"github.com/tallybot/tally/metering"
+	"github.com/tallybot/tally/metrics"
 	"github.com/tallybot/tally/migrations"
 	"github.com/tallybot/tally/models"
 	"github.com/tallybot/tally/openaiclient"
@@ -29,6 +30,7 @@ type app struct {
 	meter    *metering.Meter
 	openai   *openaiclient.Client
 	commands []*commands.Command
+	metrics  *metrics.Metrics
 }
 
 // loadConfig reads the configuration and sets up logging.
@@ -57,7 +59,9 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger, onAler
 		logger.Info("migrations applied", slog.Any("migrations", applied))
 	}
 
+	collectors := metrics.New()
 	meter := metering.New(db, metering.Options{
+		Observer:             collectors,
 		Zone:                 cfg.Zone,
 		Logger:               logger,
 		DefaultDailyRequests: cfg.DefaultDailyRequests,
@@ -92,7 +96,7 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger, onAler
 		OpenAITimeout:   10 * time.Minute,
 		Logger:          logger,
 	}
-	return &app{cfg: cfg, logger: logger, db: db, meter: meter, openai: client, commands: commands.All(deps)}, nil
+	return &app{cfg: cfg, logger: logger, db: db, meter: meter, openai: client, commands: commands.All(deps), metrics: collectors}, nil
 }
 
 // safetyKey is TALLY_SAFETY_KEY, or a key derived from the OpenAI API key,

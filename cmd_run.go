@@ -36,7 +36,7 @@ func runBot(ctx context.Context, getenv func(string) string, stderr io.Writer) e
 	defer stopBackground()
 	if cfg.ListenAddr != "" {
 		go func() {
-			err := bot.ListenHealth(ctx, bot.HTTPOptions{Addr: cfg.ListenAddr, Health: a.db.PingContext}, logger)
+			err := bot.ListenHealth(ctx, bot.HTTPOptions{Addr: cfg.ListenAddr, Health: a.db.PingContext, Metrics: a.metrics.Handler()}, logger)
 			if err != nil {
 				logger.Error("health listener stopped", slog.Any("error", err))
 			}
@@ -48,6 +48,7 @@ func runBot(ctx context.Context, getenv func(string) string, stderr io.Writer) e
 		Access:       commands.Access{OwnerIDs: cfg.OwnerIDs, ModeratorRoleIDs: cfg.ModeratorRoleIDs},
 		GuildID:      cfg.DiscordGuildID,
 		SyncCommands: cfg.SyncCommands,
+		Metrics:      a.metrics,
 		Logger:       logger,
 	}, session, a.commands, a.meter)
 	if err != nil {

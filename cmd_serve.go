@@ -50,8 +50,9 @@ func runServe(ctx context.Context, getenv func(string) string, stderr io.Writer)
 		Access:       commands.Access{OwnerIDs: cfg.OwnerIDs, ModeratorRoleIDs: cfg.ModeratorRoleIDs},
 		GuildID:      cfg.DiscordGuildID,
 		SyncCommands: cfg.SyncCommands,
+		Metrics:      a.metrics,
 		Logger:       logger,
-	}, bot.HTTPOptions{Addr: addr, PublicKey: publicKey, Health: a.db.PingContext}, session, a.commands, a.meter)
+	}, bot.HTTPOptions{Addr: addr, PublicKey: publicKey, Health: a.db.PingContext, Metrics: a.metrics.Handler()}, session, a.commands, a.meter)
 	if err != nil {
 		return err
 	}

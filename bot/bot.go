@@ -14,6 +14,7 @@ import (
 
 	"github.com/tallybot/tally/commands"
 	"github.com/tallybot/tally/metering"
+	"github.com/tallybot/tally/metrics"
 )
 
 // Options configure a Bot.
@@ -22,6 +23,8 @@ type Options struct {
 	AppID string
 	// Access names the operators and extra moderator roles.
 	Access commands.Access
+	// Metrics receives the interaction counts; nil keeps them unexported.
+	Metrics *metrics.Metrics
 	// GuildID registers the commands in that one server instead of globally.
 	GuildID      string
 	SyncCommands bool
@@ -79,7 +82,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	// cancelled through abandon.
 	base, abandon := context.WithCancel(context.WithoutCancel(ctx))
 	defer abandon()
-	r := newRouter(base, b.commands, b.meter, b.opts.Access, logger)
+	r := newRouter(base, b.commands, b.meter, b.opts.Access, b.opts.Metrics, logger)
 	responder := restResponder{session: b.session}
 
 	b.session.AddHandler(func(s *discordgo.Session, ready *discordgo.Ready) {

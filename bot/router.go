@@ -13,6 +13,7 @@ import (
 
 	"github.com/tallybot/tally/commands"
 	"github.com/tallybot/tally/metering"
+	"github.com/tallybot/tally/metrics"
 )
 
 // router hands each interaction to its command, through the middleware every
@@ -22,6 +23,7 @@ type router struct {
 	commands map[string]*commands.Command
 	meter    *metering.Meter
 	access   commands.Access
+	metrics  *metrics.Metrics
 	logger   *slog.Logger
 
 	// base is the parent of every interaction's context; cancelling it
@@ -40,12 +42,15 @@ var errPanicked = errors.New("command panicked")
 // follow-ups and edits: Discord invalidates it after 15 minutes.
 const interactionLifetime = 15 * time.Minute
 
-func newRouter(base context.Context, all []*commands.Command, meter *metering.Meter, access commands.Access, logger *slog.Logger) *router {
+func newRouter(base context.Context, all []*commands.Command, meter *metering.Meter, access commands.Access, m *metrics.Metrics, logger *slog.Logger) *router {
 	byName := make(map[string]*commands.Command, len(all))
 	for _, c := range all {
 		byName[c.Definition.Name] = c
 	}
-	return &router{commands: byName, meter: meter, access: access, logger: logger, base: base}
+	if m == nil {
+		m = metrics.New()
+	}
+	return &router{commands: byName, meter: meter, access: access, metrics: m, logger: logger, base: base}
 }
 
 // dispatch handles one interaction in its own goroutine, answering through
@@ -93,11 +98,15 @@ func (r *router) handle(in *discordgo.Interaction, responder commands.Responder)
 	logger := r.logger.With(slog.String("interaction_id", in.ID), slog.String("guild_id", in.GuildID))
 
 	var call *commands.Call
+	done := r.metrics.InteractionStarted()
+	command, outcome := "unknown", "error"
 	defer func() {
 		if p := recover(); p != nil {
 			logger.Error("command panicked", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 			r.answerError(ctx, logger, call, in, errPanicked)
+			outcome = "panic"
 		}
+		done(command, outcome)
 	}()
 
 	if in.Type != discordgo.InteractionApplicationCommand {
@@ -114,16 +123,33 @@ func (r *router) handle(in *discordgo.Interaction, responder commands.Responder)
 	}
 	logger = logger.With(slog.String("user_id", call.Caller.DiscordUserID))
 
-	command, ok := r.commands[name]
+	handler, ok := r.commands[name]
 	if !ok {
 		logger.Warn("unknown command")
 		r.answerError(ctx, logger, call, in, commands.Userf("Tally does not know the command /%s. It may have been removed; try again in a minute.", name))
 		return
 	}
+	command = name
 
-	err = command.Handle(ctx, call)
+	err = handler.Handle(ctx, call)
 	r.answerError(ctx, logger, call, in, err)
-	logger.Info("interaction handled", slog.Duration("duration", time.Since(start)), slog.Bool("ok", err == nil))
+	outcome = outcomeOf(err)
+	logger.Info("interaction handled", slog.Duration("duration", time.Since(start)), slog.String("outcome", outcome))
+}
+
+// outcomeOf names a handler's result for the interactions metric.
+func outcomeOf(err error) string {
+	var userErr *commands.UserError
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, commands.ErrAnswered):
+		return "refused"
+	case errors.As(err, &userErr):
+		return "user_error"
+	default:
+		return "error"
+	}
 }
 
 // answerError is the one place where a handler's error reaches the member:

@@ -73,7 +73,7 @@ func TestRouterRecoversFromPanic(t *testing.T) {
 			return call.ReplyEphemeral(ctx, "fine")
 		}},
 	}
-	r := newRouter(context.Background(), all, nil, commands.Access{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r := newRouter(context.Background(), all, nil, commands.Access{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 
 	r.dispatch(commandInteraction("1", "boom", true), responder)
 	r.dispatch(commandInteraction("2", "ok", false), responder)
@@ -108,7 +108,7 @@ func TestRouterAnswersErrorByEditAfterDefer(t *testing.T) {
 			return commands.Userf("that did not work")
 		}},
 	}
-	r := newRouter(context.Background(), all, nil, commands.Access{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r := newRouter(context.Background(), all, nil, commands.Access{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	r.dispatch(commandInteraction("1", "slow", false), responder)
 	r.close(context.Background())
 
@@ -122,7 +122,7 @@ func TestRouterAnswersErrorByEditAfterDefer(t *testing.T) {
 
 func TestRouterDropsInteractionsAfterClose(t *testing.T) {
 	responder := &recordingResponder{}
-	r := newRouter(context.Background(), nil, nil, commands.Access{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r := newRouter(context.Background(), nil, nil, commands.Access{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	r.close(context.Background())
 	r.dispatch(commandInteraction("1", "ok", true), responder)
 	if len(responder.responses) != 0 {

@@ -47,7 +47,7 @@ func Serve(ctx context.Context, opts Options, httpOpts HTTPOptions, session *dis
 
 	base, abandon := context.WithCancel(context.WithoutCancel(ctx))
 	defer abandon()
-	r := newRouter(base, all, meter, opts.Access, logger)
+	r := newRouter(base, all, meter, opts.Access, opts.Metrics, logger)
 	mux := newMux(httpOpts)
 	mux.Handle("/interactions", &interactionsHandler{
 		publicKey: httpOpts.PublicKey,

@@ -86,6 +86,31 @@ func TestServeAnswersImagine(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"database":"reachable"`) {
 				t.Errorf("healthz = %d %s", resp.StatusCode, body)
 			}
+			// The handlers count an interaction when they return, just after
+			// the edit Discord received, so the counts may lag briefly.
+			var metricsText []byte
+			for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				resp, err = http.Get(base + "/metrics")
+				if err != nil {
+					t.Fatal(err)
+				}
+				metricsText, _ = io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if strings.Contains(string(metricsText), `tally_interactions_in_flight 0`) {
+					break
+				}
+			}
+			for _, want := range []string{
+				`tally_interactions_total{command="imagine",outcome="ok"} 2`,
+				`tally_cost_micro_usd_total{endpoint="openai_images_generate"}`,
+				`tally_openai_request_duration_seconds_count{endpoint="openai_images_generate"} 2`,
+				`tally_interactions_in_flight 0`,
+			} {
+				if !strings.Contains(string(metricsText), want) {
+					t.Errorf("/metrics lacks %s", want)
+				}
+			}
+
 			if err := e.stop(); err != nil {
 				t.Errorf("tally serve did not exit cleanly on SIGTERM: %v", err)
 			}

@@ -45,6 +45,18 @@ type Options struct {
 	// OnBudgetAlert, when set, is called after the alert is logged, for
 	// example to post it in a Discord channel.
 	OnBudgetAlert func(context.Context, BudgetAlert)
+	// Observer, when set, receives every settlement, failure and refusal,
+	// for metrics.
+	Observer Observer
+}
+
+// Observer receives the meter's outcomes once they are committed.
+type Observer interface {
+	Settled(endpoint string, cost models.MicroUSD, latency time.Duration)
+	// Failed reports a released request (cost zero) or one settled at its
+	// estimate because its outcome is unknown.
+	Failed(endpoint, failure string, cost models.MicroUSD)
+	Refused(reason string)
 }
 
 // Meter admits, settles and releases metered OpenAI requests. It keeps all
@@ -153,6 +165,9 @@ func (m *Meter) Admit(ctx context.Context, charge Charge) (*Reservation, error) 
 		m.sendAlert(ctx, alert)
 	}
 	if result.refusal != nil {
+		if m.opts.Observer != nil {
+			m.opts.Observer.Refused(string(result.refusal.Reason))
+		}
 		return nil, result.refusal
 	}
 	return result.reservation, nil

@@ -100,6 +100,13 @@ func (m *Meter) finish(ctx context.Context, entry *models.LedgerEntry, requests 
 	if err != nil {
 		return fmt.Errorf("close ledger row %d as %s: %w", entry.ID, entry.Status, err)
 	}
+	if observer := m.opts.Observer; observer != nil {
+		if entry.Status == models.StatusSettled {
+			observer.Settled(entry.Endpoint, entry.Cost, time.Duration(entry.LatencyMS)*time.Millisecond)
+		} else {
+			observer.Failed(entry.Endpoint, entry.Failure, entry.Cost)
+		}
+	}
 	return nil
 }
 
