@@ -51,12 +51,16 @@ func (m *Meter) check(ctx context.Context, tx bun.Tx, charge Charge, userID int6
 			return nil, fmt.Errorf("count requests in window: %w", err)
 		}
 		if used >= int64(limit.Limit) {
+			retryAt := nextWindow(start, limit.Period)
+			if !limit.Until.IsZero() && limit.Until.Before(retryAt) {
+				retryAt = limit.Until.Time
+			}
 			return &Refusal{
 				Reason:  ReasonRateLimited,
 				Note:    limit.Reason,
 				Limit:   limit.Limit,
 				Period:  limit.Period,
-				RetryAt: nextWindow(start, limit.Period),
+				RetryAt: retryAt,
 			}, nil
 		}
 		left := limit.Limit - int(used) - 1

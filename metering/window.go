@@ -15,7 +15,11 @@ func WindowStart(t time.Time, period models.Period, zone *time.Location) time.Ti
 	y, m, d := local.Date()
 	switch period {
 	case models.PeriodHour:
-		return time.Date(y, m, d, local.Hour(), 0, 0, 0, zone)
+		// Subtracting the minutes and seconds keeps the instant's own offset:
+		// time.Date could resolve the hour that repeats when daylight saving
+		// ends to its other occurrence.
+		sinceHour := time.Duration(local.Minute())*time.Minute + time.Duration(local.Second())*time.Second + time.Duration(local.Nanosecond())
+		return local.Add(-sinceHour)
 	case models.PeriodWeek:
 		offset := (int(local.Weekday()) + 6) % 7 // days since Monday
 		return time.Date(y, m, d-offset, 0, 0, 0, 0, zone)
