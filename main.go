@@ -20,6 +20,8 @@ Usage:
   tally serve                serve commands over the HTTP interactions endpoint
   tally migrate up|down|status
   tally commands sync        register the slash commands and exit
+  tally report [--since DAY] [--until DAY] [--guild ID] [--format table|csv] [--chart FILE]
+                             usage for a period, as a summary or the ledger in CSV
   tally prices list          show the price table, with its history
   tally prices set --endpoint KEY [--model M] [--from DATE] [--text-input USD] ...
                              add a price; older calls keep the price they were charged
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return &usageError{"commands takes sync"}
 		}
 		return syncCommands(ctx, getenv, stderr)
+	case "report":
+		return runReport(ctx, args[1:], getenv, stdout, stderr)
 	case "prices":
 		return runPrices(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
