@@ -97,6 +97,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, validate bool, ep
 func (x *exchange) scripted() (reply, bool) {
 	step, ok := x.server.nextStep(x.r.URL.Path)
 	if !ok {
+		// Without a script, a request takes the server's usual latency.
+		step, ok = Step{Delay: x.server.opts.Latency}, x.server.opts.Latency > 0
+	}
+	if !ok {
 		return reply{}, false
 	}
 	if step.Delay > 0 {

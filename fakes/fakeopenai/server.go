@@ -46,6 +46,9 @@ type Options struct {
 	// By default images are 1/64 of the requested width and height and
 	// about 100 bytes long.
 	FullSizeImages bool
+	// Latency delays every request that has no scripted step, as the real
+	// service takes seconds to make an image; zero answers at once.
+	Latency time.Duration
 }
 
 // Server is a running fake OpenAI server. Its methods are safe for
