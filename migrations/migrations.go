@@ -27,6 +27,7 @@ var versions = []version{
 	{name: "0001", comment: "schema"},
 	{name: "0002", comment: "seed"},
 	{name: "0003", comment: "budget_alerts"},
+	{name: "0004", comment: "pending_tool_calls"},
 }
 
 // New returns the migrations in order, each running its SQL in one

@@ -1,0 +1,1 @@
+ALTER TABLE thread_table DROP COLUMN pending_call_ids;
