@@ -8,7 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
-// httpResponder answers an interaction that arrived over the HTTP
+// httpResponder responds to an interaction that arrived over the HTTP
 // interactions endpoint. The first response travels back in the HTTP
 // response, which the endpoint's handler is waiting to write; everything
 // after it goes through the REST API with the interaction's token.
@@ -37,7 +37,7 @@ func newHTTPResponder(rest restResponder) *httpResponder {
 }
 
 // errResponded is returned by Respond for a second interaction response.
-var errResponded = errors.New("interaction already answered")
+var errResponded = errors.New("interaction already responded to")
 
 func (h *httpResponder) Respond(ctx context.Context, in *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
 	h.mu.Lock()
@@ -94,4 +94,14 @@ func (h *httpResponder) DeleteOriginal(ctx context.Context, in *discordgo.Intera
 
 func (h *httpResponder) Followup(ctx context.Context, in *discordgo.Interaction, params *discordgo.WebhookParams) error {
 	return h.rest.Followup(ctx, in, params)
+}
+
+// StartThread opens a public thread through the REST API.
+func (h *httpResponder) StartThread(ctx context.Context, channelID, name string) (string, error) {
+	return h.rest.StartThread(ctx, channelID, name)
+}
+
+// SendMessage posts a channel message through the REST API.
+func (h *httpResponder) SendMessage(ctx context.Context, channelID string, message *discordgo.MessageSend) error {
+	return h.rest.SendMessage(ctx, channelID, message)
 }

@@ -23,7 +23,7 @@ const (
 	// a captured request cannot be replayed later.
 	maxClockSkew = 5 * time.Minute
 	// responseWindow is how long the endpoint waits for a command's first
-	// response before answering with a deferral itself: Discord waits 3
+	// response before sending a deferral itself: Discord waits 3
 	// seconds for the HTTP response.
 	responseWindow = 2500 * time.Millisecond
 )
@@ -85,7 +85,7 @@ func (h *interactionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 		close(responder.written)
 	case <-timer.C:
 		if responder.closeWindow() {
-			h.logger.Warn("command did not answer in time; deferring", slog.String("interaction_id", in.ID))
+			h.logger.Warn("command did not respond in time; deferring", slog.String("interaction_id", in.ID))
 			writeInteractionResponse(w, &discordgo.InteractionResponse{
 				Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
 				Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},

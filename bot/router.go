@@ -53,7 +53,7 @@ func newRouter(base context.Context, all []*commands.Command, meter *metering.Me
 	return &router{commands: byName, meter: meter, access: access, metrics: m, logger: logger, base: base}
 }
 
-// dispatch handles one interaction in its own goroutine, answering through
+// dispatch handles one interaction in its own goroutine, responding through
 // responder, and returns at once. It reports false, and does nothing, when
 // the router is shutting down.
 func (r *router) dispatch(in *discordgo.Interaction, responder commands.Responder) bool {

@@ -28,7 +28,7 @@ type HTTPOptions struct {
 	Metrics http.Handler
 }
 
-// Serve answers interactions over Discord's HTTP interactions endpoint
+// Serve responds to interactions over Discord's HTTP interactions endpoint
 // (POST /interactions) until ctx ends, then stops taking requests, waits
 // up to ShutdownGrace for interactions in flight and returns. It registers
 // the commands first when SyncCommands is set; DISCORD_APP_ID is required

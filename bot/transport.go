@@ -5,7 +5,7 @@ import (
 	"net/url"
 )
 
-// discordOrigin is where discordgo v0.28.1 sends every REST request: its
+// discordOrigin is the host discordgo v0.28.1 sends every REST request to: its
 // endpoint variables are computed from this origin when the package loads.
 const discordOrigin = "discord.com"
 
