@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Measures Tally's metering core (Admit then Settle, two transactions per
-# call) on the PostgreSQL server at 127.0.0.1:5432, and pgbench running the
-# same statements, in one run, and prints the figures BENCHMARKS.md
-# records. It drops and recreates its own database (tally_bench by
-# default) and touches no other.
+# call) on the PostgreSQL server at 127.0.0.1:5432. In the same run it
+# measures pgbench on the same statements, then prints the figures that
+# BENCHMARKS.md records. It drops and recreates its own database
+# (tally_bench by default) and touches no other.
 #
 # Settings, from the environment:
 #   BENCH_DATABASE  database to create and use          (tally_bench)
@@ -71,17 +71,17 @@ summarize_pgbench() {
   rm -f "$prefix".* "$work/latencies"
 }
 
-# run_pgbench LABEL OFFERED_PER_S [pgbench options...] runs the script for
-# the warm-up and the measured seconds with fresh members.
+# run_pgbench LABEL OFFERED_PER_S CLIENTS [pgbench options...] runs the
+# script for the warm-up and the measured seconds with fresh members.
 run_pgbench() {
-  local label=$1 offered=$2
-  shift 2
+  local label=$1 offered=$2 clients=$3
+  shift 3
   local day
   day=$(date -u +%F)
   pgbench -n -M simple -h "$host" -p "$port" -U "$user" \
     -f bench/admit-settle.sql \
     -D run="pgbench$(date +%s)" -D guilds="$guilds" -D day="$day" -D daystart="$day 00:00:00+00:00" \
-    -c "$clients" -j 2 -T $((seconds + warmup)) \
+    -c "$clients" -j "$(( clients < 2 ? 1 : 2 ))" -T $((seconds + warmup)) \
     -l --log-prefix="$work/pgbench" "$@" "$database" >"$work/pgbench-output.txt" 2>&1 ||
     { cat "$work/pgbench-output.txt" >&2; return 1; }
   summarize_pgbench "$label" "$work/pgbench" "$offered"
@@ -116,16 +116,19 @@ vacuum
 single=$(loadmeter -mode closed -callers 1 -members 1000)
 echo "$single"
 vacuum
+pgbench_single=$(run_pgbench "mode=pgbench clients=1 guilds=$guilds" 0 1)
+echo "$pgbench_single"
+vacuum
 open=$(loadmeter -mode open -rate "$rate" -workers "$clients" -members 1000)
 echo "$open"
 vacuum
 closed=$(loadmeter -mode closed -callers "$clients" -members "$clients")
 echo "$closed"
 vacuum
-pgbench_closed=$(run_pgbench "mode=pgbench clients=$clients guilds=$guilds" 0)
+pgbench_closed=$(run_pgbench "mode=pgbench clients=$clients guilds=$guilds" 0 "$clients")
 echo "$pgbench_closed"
 vacuum
-pgbench_open=$(run_pgbench "mode=pgbench-open clients=$clients guilds=$guilds" "$rate" -R "$rate")
+pgbench_open=$(run_pgbench "mode=pgbench-open clients=$clients guilds=$guilds" "$rate" "$clients" -R "$rate")
 echo "$pgbench_open"
 
 echo "== go test -bench (one caller, SQLite and PostgreSQL)"
@@ -144,6 +147,8 @@ printf '%-44s %10s %9s %9s  %s\n' "figure" "calls/s" "p50 ms" "p99 ms" "target"
 printf '%-44s %10s %9s %9s  %s\n' "one caller, admit+settle" \
   "$(value calls_per_s "$single")" "$(value p50_ms "$single")" "$(value p99_ms "$single")" \
   "p50 <= 1.5: $(verdict "$(value p50_ms "$single")" 1.5); p99 <= 5: $(verdict "$(value p99_ms "$single")" 5)"
+printf '%-44s %10s %9s %9s  %s\n' "pgbench, 1 client, same statements" \
+  "$(value calls_per_s "$pgbench_single")" "$(value p50_ms "$pgbench_single")" "$(value p99_ms "$pgbench_single")" "reference"
 printf '%-44s %10s %9s %9s  %s\n' "open loop, $rate/s offered, $(value dropped "$open") dropped" \
   "$(value calls_per_s "$open")" "$(value p50_ms "$open")" "$(value p99_ms "$open")" \
   "p99 <= 10: $(verdict "$(value p99_ms "$open")" 10)"
