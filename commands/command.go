@@ -65,5 +65,6 @@ type Deps struct {
 func All(deps *Deps) []*Command {
 	return []*Command{
 		Imagine(deps),
+		Variation(deps),
 	}
 }
