@@ -18,6 +18,7 @@ const usage = `tally: a Discord bot that meters OpenAI use per member, server, e
 Usage:
   tally run                  connect to the Discord gateway and serve commands
   tally serve                serve commands over the HTTP interactions endpoint
+  tally demo [--dir DIR]     play a short session against built-in fakes, no credentials needed
   tally migrate up|down|status
   tally commands sync        register the slash commands and exit
   tally report [--since DAY] [--until DAY] [--guild ID] [--format table|csv] [--chart FILE]
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return &usageError{"commands takes sync"}
 		}
 		return syncCommands(ctx, getenv, stderr)
+	case "demo":
+		return runDemo(ctx, args[1:], stdout, stderr)
 	case "report":
 		return runReport(ctx, args[1:], getenv, stdout, stderr)
 	case "prices":

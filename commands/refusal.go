@@ -21,7 +21,7 @@ func RefusalMessage(r *metering.Refusal) string {
 		}
 		b.WriteString(".")
 	case metering.ReasonRateLimited:
-		fmt.Fprintf(&b, "You have used all %d of your requests for this %s.", r.Limit, r.Period)
+		fmt.Fprintf(&b, "You have used all %d of your requests %s.", r.Limit, periodPhrase(r.Period))
 		if !r.RetryAt.IsZero() {
 			fmt.Fprintf(&b, " You can make more %s.", discordRelative(r.RetryAt))
 		}
@@ -34,7 +34,10 @@ func RefusalMessage(r *metering.Refusal) string {
 		b.WriteString("This request was refused.")
 	}
 	if r.Note != "" {
-		fmt.Fprintf(&b, " Reason given: %s", r.Note)
+		fmt.Fprintf(&b, " Reason given: %s", strings.TrimSpace(r.Note))
+		if !strings.ContainsAny(r.Note[len(r.Note)-1:], ".!?") {
+			b.WriteString(".")
+		}
 	}
 	b.WriteString(" Nothing was charged.")
 	return b.String()

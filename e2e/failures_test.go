@@ -138,7 +138,7 @@ func TestDailyLimitHoldsUnderBurst(t *testing.T) {
 			refused := 0
 			for _, in := range ins {
 				state, _ := e.discord.Interaction(in.ID)
-				if state.Response != nil && strings.Contains(string(state.Response.Data), "all 3 of your requests") {
+				if state.Response != nil && strings.Contains(string(state.Response.Data), "all 3 of your requests today") {
 					refused++
 				}
 			}
