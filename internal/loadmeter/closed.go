@@ -17,7 +17,7 @@ type callFunc func(ctx context.Context, member int, seq int64) error
 type closedLoop struct {
 	Callers int
 	Members int
-	// Warmup runs before the measured part; its calls open the
+	// Warmup runs before the measured part. Its calls open the
 	// connections and are not counted.
 	Warmup   time.Duration
 	Duration time.Duration
@@ -34,7 +34,7 @@ func (c closedLoop) run(ctx context.Context, call callFunc) (summary, error) {
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
-		errors    int
+		failures  int
 		firstErr  error
 		lastEnd   time.Time
 		wg        sync.WaitGroup
@@ -69,7 +69,7 @@ func (c closedLoop) run(ctx context.Context, call callFunc) (summary, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			latencies = append(latencies, own...)
-			errors += ownErrors
+			failures += ownErrors
 			if firstErr == nil {
 				firstErr = ownErr
 			}
@@ -79,5 +79,5 @@ func (c closedLoop) run(ctx context.Context, call callFunc) (summary, error) {
 		})
 	}
 	wg.Wait()
-	return summarize(latencies, errors, lastEnd.Sub(measureFrom)), firstErr
+	return summarize(latencies, failures, lastEnd.Sub(measureFrom)), firstErr
 }

@@ -1,8 +1,8 @@
 // Command loadmeter drives Tally's metering core (metering.Meter's Admit
 // then Settle, two transactions per call) against a database and prints
 // the calls per second and latency percentiles it measured. bench/run.sh
-// runs it beside pgbench; BENCHMARKS.md at the repository root records
-// the results.
+// runs it beside pgbench, and BENCHMARKS.md at the repository root
+// records the results.
 //
 // It is a main package rather than a test helper because a benchmark run
 // lasts minutes, is driven by flags from a shell script, and must print
@@ -10,7 +10,7 @@
 //
 // Modes:
 //
-//	closed  Callers goroutines call back to back (-callers 1 is one caller).
+//	closed  -callers goroutines call back to back (-callers 1 is one caller).
 //	open    calls start on a wall-clock schedule of -rate per second.
 //	sql     makes one admission and one settlement and prints the SQL
 //	        statements they sent, as the server received them.
@@ -92,6 +92,8 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 		return options{}, fmt.Errorf("invalid -global-monthly-budget-usd %q: %w", o.globalCap, err)
 	}
 	switch {
+	case o.mode != "closed" && o.mode != "open" && o.mode != "sql":
+		return options{}, fmt.Errorf("invalid -mode %q: use closed, open or sql", o.mode)
 	case o.callers < 1:
 		return options{}, fmt.Errorf("invalid -callers %d: need at least 1", o.callers)
 	case o.workload.Members < 1 || o.workload.Members%o.callers != 0:

@@ -15,6 +15,7 @@ func TestParseFlagsRejectsInvalid(t *testing.T) {
 		want string
 	}{
 		{name: "no database", args: []string{"-database-url", ""}, want: "no database"},
+		{name: "unknown mode", args: []string{"-mode", "soak"}, want: `invalid -mode "soak"`},
 		{name: "members not a multiple of callers", args: []string{"-callers", "64", "-members", "100"}, want: "invalid -members 100"},
 		{name: "zero callers", args: []string{"-callers", "0"}, want: "invalid -callers 0"},
 		{name: "zero guilds", args: []string{"-guilds", "0"}, want: "invalid -guilds 0"},

@@ -15,7 +15,7 @@ import (
 type openLoop struct {
 	Rate    float64
 	Members int
-	// Workers is how many calls may be in flight at once; due calls wait
+	// Workers is how many calls may be in flight at once. Due calls wait
 	// in a queue for a free worker.
 	Workers  int
 	Warmup   time.Duration
@@ -53,7 +53,7 @@ func (o openLoop) run(ctx context.Context, call callFunc) (openResult, error) {
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
-		errors    int
+		failures  int
 		dropped   int
 		firstErr  error
 		lastEnd   time.Time
@@ -91,7 +91,7 @@ func (o openLoop) run(ctx context.Context, call callFunc) (openResult, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			latencies = append(latencies, own...)
-			errors += ownErrors
+			failures += ownErrors
 			dropped += ownDropped
 			if firstErr == nil {
 				firstErr = ownErr
@@ -117,7 +117,7 @@ func (o openLoop) run(ctx context.Context, call callFunc) (openResult, error) {
 
 	measureFrom := start.Add(time.Duration(warmupCalls) * interval)
 	result := openResult{
-		summary: summarize(latencies, errors, lastEnd.Sub(measureFrom)),
+		summary: summarize(latencies, failures, lastEnd.Sub(measureFrom)),
 		Offered: int(total - warmupCalls),
 		Dropped: dropped,
 	}
