@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 )
@@ -36,9 +37,9 @@ type openResult struct {
 // those due after Warmup. The first error of a call is returned beside
 // the summary, which counts all of them.
 func (o openLoop) run(ctx context.Context, call callFunc) (openResult, error) {
-	total := int64(o.Rate * (o.Warmup + o.Duration).Seconds())
+	total := int64(math.Round(o.Rate * (o.Warmup + o.Duration).Seconds()))
 	interval := time.Duration(float64(time.Second) / o.Rate)
-	warmupCalls := int64(o.Rate * o.Warmup.Seconds())
+	warmupCalls := int64(math.Round(o.Rate * o.Warmup.Seconds()))
 
 	type job struct {
 		k   int64
