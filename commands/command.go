@@ -66,5 +66,6 @@ func All(deps *Deps) []*Command {
 	return []*Command{
 		Imagine(deps),
 		Variation(deps),
+		Assistant(deps),
 	}
 }
