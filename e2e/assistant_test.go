@@ -441,8 +441,8 @@ func TestAssistantSecondMessageWaits(t *testing.T) {
 }
 
 // TestAssistantBusyConversationRejects holds the run claim as another
-// process would: a message waits, is rejected, and costs nothing; a claim
-// older than the run deadline counts as abandoned.
+// process would, so a message waits, is rejected, and costs nothing. A
+// claim older than the run deadline counts as abandoned.
 func TestAssistantBusyConversationRejects(t *testing.T) {
 	e := start(t, "sqlite", options{})
 	ctx := context.Background()
