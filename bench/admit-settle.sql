@@ -48,19 +48,28 @@ SELECT (SELECT COALESCE(SUM(cost_micro_usd), 0) FROM endpoint_user_usage_table W
 INSERT INTO "usage_ledger_table" AS "ledger_entry" ("id", "interaction_id", "step", "user_id", "guild_id", "channel_id", "endpoint", "model", "size", "quality", "status", "day", "created_at", "settled_at", "units", "text_input_tokens", "cached_input_tokens", "image_input_tokens", "cached_image_input_tokens", "text_output_tokens", "image_output_tokens", "price_id", "estimate_micro_usd", "cost_micro_usd", "openai_request_id", "latency_ms", "attempts", "failure", "prompt") VALUES (DEFAULT, ':run-:client_id-:seq', 0, :user_id, ':guild', '800000000000000000', 'openai_images_generate', 'gpt-image-2', '1024x1024', 'medium', 'pending', ':day', now(), NULL, 1, 0, 0, 0, 0, 0, 0, :price_id, 31740, 0, '', 0, 0, '', 'a lighthouse on a cliff at dusk, in watercolour') ON CONFLICT (interaction_id, step) DO NOTHING RETURNING "id" \gset ledger_
 COMMIT;
 
--- Settle: metering.Meter.Settle, one transaction.
-BEGIN;
--- finish: close the row if it is still pending.
-UPDATE "usage_ledger_table" AS "ledger_entry" SET "status" = 'settled', "cost_micro_usd" = 31740, "units" = 1, "text_input_tokens" = 12, "cached_input_tokens" = 0, "image_input_tokens" = 0, "cached_image_input_tokens" = 0, "text_output_tokens" = 0, "image_output_tokens" = 1056, "openai_request_id" = 'req_bench', "latency_ms" = 8000, "attempts" = 1, "failure" = '', "settled_at" = now() WHERE (status = 'pending') AND ("ledger_entry"."id" = :ledger_id);
--- models.AddUsage: the server's and the member's daily roll-ups.
-INSERT INTO endpoint_usage_table (guild_id, endpoint, date, usage, cost_micro_usd)
-		VALUES (':guild', 'openai_images_generate', ':day', 1, 31740)
+-- Settle: metering.Meter.Settle, one statement (models.CloseLedgerEntryPG):
+-- close the row if it is still pending and add it to the server's and the
+-- member's daily roll-ups.
+WITH closed AS (
+			UPDATE usage_ledger_table SET
+				status = 'settled', cost_micro_usd = 31740, units = 1,
+				text_input_tokens = 12, cached_input_tokens = 0, image_input_tokens = 0,
+				cached_image_input_tokens = 0, text_output_tokens = 0, image_output_tokens = 1056,
+				openai_request_id = 'req_bench', latency_ms = 8000, attempts = 1, failure = '', settled_at = now()
+			WHERE id = :ledger_id AND status = 'pending'
+			RETURNING guild_id, endpoint, user_id, day, cost_micro_usd
+		), server AS (
+			INSERT INTO endpoint_usage_table (guild_id, endpoint, date, usage, cost_micro_usd)
+			SELECT guild_id, endpoint, day, 1, cost_micro_usd FROM closed WHERE 1 > 0
 		ON CONFLICT (guild_id, endpoint, date) DO UPDATE
 		SET usage = endpoint_usage_table.usage + EXCLUDED.usage,
-		    cost_micro_usd = endpoint_usage_table.cost_micro_usd + EXCLUDED.cost_micro_usd;
-INSERT INTO endpoint_user_usage_table (guild_id, endpoint, user_id, date, usage, cost_micro_usd)
-		VALUES (':guild', 'openai_images_generate', :user_id, ':day', 1, 31740)
+		    cost_micro_usd = endpoint_usage_table.cost_micro_usd + EXCLUDED.cost_micro_usd
+		), member AS (
+			INSERT INTO endpoint_user_usage_table (guild_id, endpoint, user_id, date, usage, cost_micro_usd)
+			SELECT guild_id, endpoint, user_id, day, 1, cost_micro_usd FROM closed WHERE 1 > 0
 		ON CONFLICT (user_id, guild_id, endpoint, date) DO UPDATE
 		SET usage = endpoint_user_usage_table.usage + EXCLUDED.usage,
-		    cost_micro_usd = endpoint_user_usage_table.cost_micro_usd + EXCLUDED.cost_micro_usd;
-COMMIT;
+		    cost_micro_usd = endpoint_user_usage_table.cost_micro_usd + EXCLUDED.cost_micro_usd
+		)
+		SELECT COUNT(*) FROM closed;

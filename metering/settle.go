@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/tallybot/tally/models"
 )
@@ -76,27 +77,37 @@ func (m *Meter) SettleUncertain(ctx context.Context, r *Reservation, failure str
 }
 
 // finish writes the closed row, if it is still pending, and adds requests
-// and its cost to the roll-ups, in one transaction.
+// and its cost to the roll-ups, atomically: in one statement on
+// PostgreSQL, in one transaction on SQLite.
 func (m *Meter) finish(ctx context.Context, entry *models.LedgerEntry, requests int64) error {
-	err := m.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Model(entry).
-			Column("status", "cost_micro_usd", "units", "text_input_tokens", "cached_input_tokens",
-				"image_input_tokens", "cached_image_input_tokens", "text_output_tokens", "image_output_tokens",
-				"openai_request_id", "latency_ms", "attempts", "failure", "settled_at").
-			WherePK().
-			Where("status = ?", models.StatusPending).
-			Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("update ledger row: %w", err)
+	var err error
+	if m.db.Dialect().Name() == dialect.PG {
+		var closed bool
+		closed, err = models.CloseLedgerEntryPG(ctx, m.db, entry, requests)
+		if err == nil && !closed {
+			err = ErrNotPending
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotPending
-		}
-		if requests == 0 {
-			return nil
-		}
-		return models.AddUsage(ctx, tx, entry.GuildID, entry.Endpoint, entry.UserID, entry.Day, requests, entry.Cost)
-	})
+	} else {
+		err = m.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			res, err := tx.NewUpdate().Model(entry).
+				Column("status", "cost_micro_usd", "units", "text_input_tokens", "cached_input_tokens",
+					"image_input_tokens", "cached_image_input_tokens", "text_output_tokens", "image_output_tokens",
+					"openai_request_id", "latency_ms", "attempts", "failure", "settled_at").
+				WherePK().
+				Where("status = ?", models.StatusPending).
+				Exec(ctx)
+			if err != nil {
+				return fmt.Errorf("update ledger row: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return ErrNotPending
+			}
+			if requests == 0 {
+				return nil
+			}
+			return models.AddUsage(ctx, tx, entry.GuildID, entry.Endpoint, entry.UserID, entry.Day, requests, entry.Cost)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("close ledger row %d as %s: %w", entry.ID, entry.Status, err)
 	}

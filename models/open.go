@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -13,6 +14,9 @@ import (
 	"github.com/uptrace/bun/driver/pgdriver"
 	"github.com/uptrace/bun/driver/sqliteshim"
 )
+
+// maxConns bounds each process's connection pool.
+const maxConns = 32
 
 // IsPostgresURL reports whether databaseURL names a PostgreSQL server
 // rather than a SQLite file.
@@ -35,6 +39,13 @@ func Open(ctx context.Context, databaseURL string) (*bun.DB, error) {
 		}
 		db = bun.NewDB(sqldb, sqlitedialect.New())
 	}
+	// Keep as many idle connections as open ones: with database/sql's
+	// default of two idle connections, a burst opens and closes PostgreSQL
+	// sessions by the hundred. The cap stays well under PostgreSQL's default
+	// max_connections of 100, leaving room for a second instance.
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
