@@ -95,6 +95,11 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger, onAler
 		OpenAISlots:     make(chan struct{}, cfg.OpenAIConcurrency),
 		OpenAITimeout:   10 * time.Minute,
 		Logger:          logger,
+		Defaults: commands.DefaultLimits{
+			DailyRequests:       cfg.DefaultDailyRequests,
+			DailyBudget:         cfg.DefaultDailyBudget,
+			GlobalMonthlyBudget: cfg.GlobalMonthlyBudget,
+		},
 	}
 	return &app{cfg: cfg, logger: logger, db: db, meter: meter, openai: client, commands: commands.All(deps), metrics: collectors}, nil
 }

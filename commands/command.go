@@ -52,6 +52,9 @@ type Deps struct {
 	Zone *time.Location
 	// Now returns the current time; tests inject a clock.
 	Now func() time.Time
+	// Defaults are the configured limits for everyone, which /usage,
+	// /help and the moderator commands show beside the entries they set.
+	Defaults DefaultLimits
 	// OpenAISlots bounds the OpenAI requests in flight; a member whose
 	// request waits for a slot has already seen the deferred response.
 	OpenAISlots chan struct{}
