@@ -70,5 +70,8 @@ func All(deps *Deps) []*Command {
 		Imagine(deps),
 		Variation(deps),
 		Assistant(deps),
+		Blacklist(deps),
+		RateLimit(deps),
+		Budget(deps),
 	}
 }
