@@ -96,6 +96,11 @@ func (r *assistantRun) answerMessage(ctx context.Context, message string, first 
 		}
 		result, latency, err := r.send(ctx, request)
 		if err != nil {
+			// NOTE: when the outcome is unknown (a timeout after sending),
+			// OpenAI may have stored function calls that Tally never saw.
+			// The next request in the conversation then fails until those
+			// calls get outputs, and the client cannot list the
+			// conversation's items to find them.
 			r.fail(ctx, reservation, err)
 			if round == 0 && len(abandoned) > 0 && openaiclient.Classify(err) == openaiclient.FailureBadRequest {
 				// OpenAI may have stored those outputs after all, when an

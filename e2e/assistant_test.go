@@ -685,3 +685,50 @@ func TestAssistantRefusalsChargeNothing(t *testing.T) {
 		t.Errorf("%d conversations recorded (%v), want none", n, err)
 	}
 }
+
+// TestAssistantChatInsideThreadStaysThere runs /assistant chat inside a
+// conversation's thread, where Discord rejects a new thread: the answer
+// edits the response in that thread, and the new conversation replaces the
+// thread's earlier one.
+func TestAssistantChatInsideThreadStaysThere(t *testing.T) {
+	e := start(t, "sqlite", options{})
+	e.createHelper(assistantIn(member, memberPerms, "222", createOption("helper", helperInstructions)))
+	e.shown(e.send(assistantIn(member, memberPerms, "222", chatOption("helper", "First topic"))))
+	threads := discordRoutes(e.discord, fakediscord.RouteThreadCreate)
+	if len(threads) != 1 {
+		t.Fatalf("%d thread requests, want 1", len(threads))
+	}
+	var created struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(threads[0].Response, &created); err != nil {
+		t.Fatal(err)
+	}
+	before := e.threadIn(created.ID)
+
+	inside := e.send(assistantIn(memberBob, memberPerms, created.ID, chatOption("helper", "Second topic")))
+	content, ephemeral := e.shown(inside)
+	if ephemeral || !strings.Contains(content, "Echo: Second topic") || !strings.Contains(content, "Cost: $") {
+		t.Errorf("chat inside the thread answered %q (ephemeral %v), want the answer in place", content, ephemeral)
+	}
+	attempts := discordRoutes(e.discord, fakediscord.RouteThreadCreate)
+	if len(attempts) != 2 || attempts[1].Status < 400 {
+		t.Errorf("thread requests = %v, want a second one that Discord rejects", routes(attempts))
+	}
+
+	after := e.threadIn(created.ID)
+	if after.ID != before.ID || after.ConversationID == before.ConversationID {
+		t.Errorf("thread row %+v, want row %d with a new conversation", after, before.ID)
+	}
+	bobRow, err := models.FindUserByDiscordID(context.Background(), e.db, memberBob.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.CreatorID != bobRow.ID {
+		t.Errorf("conversation creator = %d, want bob (%d)", after.CreatorID, bobRow.ID)
+	}
+	last := e.openaiCalls(responsesPath)[1]
+	if last.JSON["conversation"] != after.ConversationID {
+		t.Errorf("second chat ran in %v, want its new conversation %s", last.JSON["conversation"], after.ConversationID)
+	}
+}
