@@ -70,6 +70,8 @@ func All(deps *Deps) []*Command {
 		Imagine(deps),
 		Variation(deps),
 		Assistant(deps),
+		Usage(deps),
+		Help(deps),
 		Blacklist(deps),
 		RateLimit(deps),
 		Budget(deps),
