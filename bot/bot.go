@@ -4,10 +4,12 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -150,9 +152,49 @@ func RegisterCommands(ctx context.Context, session *discordgo.Session, appID, gu
 	for i, c := range all {
 		definitions[i] = c.Definition
 	}
-	_, err := session.ApplicationCommandBulkOverwrite(appID, guildID, definitions, discordgo.WithContext(ctx))
+	body, err := commandsJSON(definitions)
 	if err != nil {
+		return err
+	}
+	endpoint := discordgo.EndpointApplicationGlobalCommands(appID)
+	if guildID != "" {
+		endpoint = discordgo.EndpointApplicationGuildCommands(appID, guildID)
+	}
+	if _, err := session.RequestWithBucketID(http.MethodPut, endpoint, body, endpoint, discordgo.WithContext(ctx)); err != nil {
 		return fmt.Errorf("bulk overwrite %d commands: %w", len(definitions), err)
 	}
 	return nil
+}
+
+// commandsJSON encodes command definitions as discordgo does, except that
+// default_member_permissions is a JSON integer, as Discord's OpenAPI
+// document requires; discordgo v0.28.1 writes it as a string.
+func commandsJSON(definitions []*discordgo.ApplicationCommand) (json.RawMessage, error) {
+	raw, err := json.Marshal(definitions)
+	if err != nil {
+		return nil, fmt.Errorf("encode commands: %w", err)
+	}
+	var objects []map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &objects); err != nil {
+		return nil, fmt.Errorf("encode commands: %w", err)
+	}
+	for _, object := range objects {
+		value, ok := object["default_member_permissions"]
+		if !ok {
+			continue
+		}
+		var text string
+		if err := json.Unmarshal(value, &text); err != nil {
+			continue // already a number or null
+		}
+		if _, err := strconv.ParseInt(text, 10, 64); err != nil {
+			return nil, fmt.Errorf("encode commands: default_member_permissions %q is not a number", text)
+		}
+		object["default_member_permissions"] = json.RawMessage(text)
+	}
+	out, err := json.Marshal(objects)
+	if err != nil {
+		return nil, fmt.Errorf("encode commands: %w", err)
+	}
+	return out, nil
 }

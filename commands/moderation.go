@@ -30,16 +30,14 @@ var moderatePermission int64 = discordgo.PermissionModerateMembers
 var moderatorCommands = map[string]int64{"blacklist": moderatePermission, "ratelimit": moderatePermission, "budget": moderatePermission}
 
 // defaultMemberPermissions returns the default_member_permissions to
-// register for a moderator command.
-//
-// TODO: return the command's entry in moderatorCommands once command
-// registration sends the value as a JSON integer. discordgo v0.28.1
-// encodes it as a string, which Discord's OpenAPI document
-// (ApplicationCommandCreateRequest) does not allow, so the fake Discord
-// rejects the whole bulk overwrite. Until then Discord shows these
-// commands to every member, and only the handlers' checks refuse them.
+// register for a moderator command, so that Discord shows it only to
+// members who hold them.
 func defaultMemberPermissions(command string) *int64 {
-	return nil
+	permissions, ok := moderatorCommands[command]
+	if !ok {
+		return nil
+	}
+	return &permissions
 }
 
 // denyInDM hides a command in direct messages with the bot.

@@ -335,6 +335,8 @@ func TestModerationPermissions(t *testing.T) {
 					t.Errorf("/%s is not registered", name)
 				} else if c.DMPermission == nil || *c.DMPermission {
 					t.Errorf("/%s dm_permission = %v, want false", name, c.DMPermission)
+				} else if c.DefaultMemberPermissions != "1099511627776" {
+					t.Errorf("/%s default_member_permissions = %q, want Moderate Members (1099511627776)", name, c.DefaultMemberPermissions)
 				}
 			}
 
