@@ -94,9 +94,7 @@ func usage(ctx context.Context, deps *Deps, call *Call) error {
 		if !call.IsModerator() && !call.IsOperator() {
 			return Userf("Only moderators and server managers can see the server summary. Leave out `server` to see your own usage.")
 		}
-		return respondEphemeral(ctx, call, func(ctx context.Context) ([]*discordgo.MessageEmbed, error) {
-			return serverUsageReport(ctx, deps, call.Caller.GuildID, days, now)
-		})
+		return serverUsage(ctx, deps, call, days, now)
 	case member != nil:
 		if call.InDM() {
 			return Userf("In a DM you can see only your own usage. Moderators can look up members from a channel of their server.")
@@ -195,6 +193,28 @@ func memberUsageReport(ctx context.Context, deps *Deps, call *Call, discordUserI
 	embed.Fields = usageFields(totals, pending)
 	embed.Fields = append(embed.Fields, &discordgo.MessageEmbedField{Name: limitsTitle, Value: joinLines(standingLines(st), maxFieldText)})
 	return []*discordgo.MessageEmbed{embed}, nil
+}
+
+// serverUsage shows the server summary with its chart and the period's
+// ledger as CSV attached. Files cannot travel in an interaction's first
+// response over the HTTP endpoint, so the response is deferred and edited.
+func serverUsage(ctx context.Context, deps *Deps, call *Call, days dayRange, now time.Time) error {
+	if err := call.deferEphemeral(ctx); err != nil {
+		return err
+	}
+	embeds, err := serverUsageReport(ctx, deps, call.Caller.GuildID, days, now)
+	if err != nil {
+		return err
+	}
+	files, note, err := serverUsageFiles(ctx, deps, call.Caller.GuildID, days)
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		embeds[0].Fields = append(embeds[0].Fields, &discordgo.MessageEmbedField{Name: "Ledger export", Value: note})
+	}
+	embeds[0].Image = &discordgo.MessageEmbedImage{URL: "attachment://usage-chart.png"}
+	return call.Edit(ctx, &discordgo.WebhookEdit{Embeds: &embeds, Files: files})
 }
 
 // serverUsageReport reports a server's totals, its endpoints, its top

@@ -1,6 +1,11 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/csv"
+	"image/png"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,7 +62,9 @@ func TestUsageReports(t *testing.T) {
 				"Requests: 1 of 10 used today")
 			wantNoText(t, "a moderator naming bob", byMod, (bob555 + bob666).String(), "2 requests")
 
-			summary := e.ephemeralReply(slash(modUser, moderatorPerm, "usage", fakediscord.BooleanOption("server", true), fakediscord.StringOption("period", "month")))
+			summaryIn := slash(modUser, moderatorPerm, "usage", fakediscord.BooleanOption("server", true), fakediscord.StringOption("period", "month"))
+			summary := e.ephemeralReply(summaryIn)
+			checkSummaryFiles(t, e, summaryIn, []string{"alice", "alice", "bob"}, alice555+bob555)
 			wantText(t, "server summary", summary,
 				"Server usage, this month",
 				"Total: 3 requests · "+(alice555+bob555).String(),
@@ -113,5 +120,60 @@ func TestHelpByRole(t *testing.T) {
 			wantText(t, "help in a DM", inDM, "`/imagine`", "Your limits in DMs")
 			wantNoText(t, "help in a DM", inDM, "/blacklist", "Moderator commands")
 		})
+	}
+}
+
+// checkSummaryFiles checks the chart and the ledger CSV attached to a
+// server summary: the chart is a PNG wide enough to read, and the CSV
+// holds exactly the server's calls, whose costs add up to total.
+func checkSummaryFiles(t *testing.T, e *env, in fakediscord.Interaction, wantMembers []string, total models.MicroUSD) {
+	t.Helper()
+	edits := e.waitEdits(in, 1, 20*time.Second)
+	var chart, ledger []byte
+	for _, f := range edits[len(edits)-1].Files {
+		switch {
+		case f.Name == "usage-chart.png" && f.ContentType == "image/png":
+			chart = f.Data
+		case strings.HasSuffix(f.Name, ".csv") && f.ContentType == "text/csv":
+			ledger = f.Data
+		}
+	}
+	img, err := png.Decode(bytes.NewReader(chart))
+	if err != nil {
+		t.Fatalf("the summary's chart is not a PNG: %v", err)
+	}
+	if img.Bounds().Dx() < 800 {
+		t.Errorf("chart is %d pixels wide, want at least 800", img.Bounds().Dx())
+	}
+	records, err := csv.NewReader(bytes.NewReader(ledger)).ReadAll()
+	if err != nil || len(records) < 1 {
+		t.Fatalf("the summary's CSV does not parse: %v", err)
+	}
+	col := map[string]int{}
+	for i, name := range records[0] {
+		col[name] = i
+	}
+	var members []string
+	var sum models.MicroUSD
+	for _, r := range records[1:] {
+		if r[col["status"]] != "settled" {
+			continue
+		}
+		members = append(members, r[col["username"]])
+		cost, err := models.ParseUSD(r[col["cost_usd"]])
+		if err != nil {
+			t.Fatalf("cost %q: %v", r[col["cost_usd"]], err)
+		}
+		sum += cost
+		if r[col["guild_id"]] != "555" {
+			t.Errorf("the CSV holds a call of server %s", r[col["guild_id"]])
+		}
+	}
+	slices.Sort(members)
+	if strings.Join(members, ",") != strings.Join(wantMembers, ",") {
+		t.Errorf("CSV rows are from %v, want %v", members, wantMembers)
+	}
+	if sum != total {
+		t.Errorf("CSV costs add up to %s, want %s", sum, total)
 	}
 }
