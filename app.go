@@ -75,7 +75,7 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger, onAler
 	client := openaiclient.New(openaiclient.Config{
 		APIKey:     cfg.OpenAIAPIKey,
 		BaseURL:    cfg.OpenAIBaseURL,
-		HTTPClient: &http.Client{},
+		HTTPClient: &http.Client{Transport: openAITransport(cfg.OpenAIConcurrency)},
 		SafetyKey:  safetyKey(cfg),
 		Logger:     logger,
 	})
@@ -102,6 +102,16 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger, onAler
 		},
 	}
 	return &app{cfg: cfg, logger: logger, db: db, meter: meter, openai: client, commands: commands.All(deps), metrics: collectors}, nil
+}
+
+// openAITransport keeps an idle connection for each OpenAI request that
+// may be in flight, so that requests reuse connections instead of opening
+// new ones; http.DefaultTransport keeps two per host.
+func openAITransport(concurrency int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = concurrency
+	t.MaxIdleConns = 2 * concurrency
+	return t
 }
 
 // safetyKey is TALLY_SAFETY_KEY, or a key derived from the OpenAI API key,

@@ -64,7 +64,7 @@ func NewSession(token string, apiURL *url.URL) (*discordgo.Session, error) {
 	}
 	session.Client = &http.Client{
 		Timeout:   30 * time.Second,
-		Transport: originTransport{origin: apiURL, next: http.DefaultTransport},
+		Transport: originTransport{origin: apiURL, next: pooledTransport()},
 	}
 	session.Identify.Intents = discordgo.IntentsNone
 	session.StateEnabled = false
@@ -143,6 +143,16 @@ func (b *Bot) onReady(ctx context.Context, ready *discordgo.Ready) {
 		return
 	}
 	logger.Info("commands registered", slog.Int("count", len(b.commands)), slog.String("guild_id", b.opts.GuildID))
+}
+
+// pooledTransport is http.DefaultTransport keeping enough idle connections
+// per host for hundreds of interactions in flight: the default keeps two,
+// so under load every other request to Discord would open a new connection.
+func pooledTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 512
+	t.MaxIdleConnsPerHost = 256
+	return t
 }
 
 // RegisterCommands replaces the application's commands with all, in one
