@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,6 +35,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			// The flag package has printed the subcommand's flags.
+			return
+		}
 		var usageErr *usageError
 		if errors.As(err, &usageErr) {
 			fmt.Fprintf(os.Stderr, "tally: %v\n\n%s", err, usage)

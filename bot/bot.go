@@ -94,8 +94,23 @@ func (b *Bot) Run(ctx context.Context) error {
 		r.dispatch(ic.Interaction, responder)
 	})
 
-	if err := b.session.Open(); err != nil {
-		return fmt.Errorf("connect to discord gateway: %w", err)
+	// Session.Open takes no context, so a signal during a slow connection
+	// would otherwise wait for its HTTP timeout.
+	opened := make(chan error, 1)
+	go func() { opened <- b.session.Open() }()
+	select {
+	case err := <-opened:
+		if err != nil {
+			return fmt.Errorf("connect to discord gateway: %w", err)
+		}
+	case <-ctx.Done():
+		logger.Info("stopped before the gateway connection was made")
+		go func() {
+			if <-opened == nil {
+				b.session.Close()
+			}
+		}()
+		return nil
 	}
 	logger.Info("connected to discord gateway")
 

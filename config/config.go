@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -103,7 +104,7 @@ func Load(getenv Getenv) (Config, error) {
 		OpenAIConcurrency:    r.count("TALLY_OPENAI_CONCURRENCY", 16),
 		UnpricedRequest:      r.dollars("TALLY_UNPRICED_REQUEST_USD"),
 		RecoverAfter:         r.duration("TALLY_RECOVER_AFTER", 20*time.Minute),
-		ListenAddr:           getenv("TALLY_LISTEN_ADDR"),
+		ListenAddr:           r.listenAddr("TALLY_LISTEN_ADDR"),
 		SyncCommands:         r.boolean("TALLY_SYNC_COMMANDS", true),
 		LogLevel:             r.level("LOG_LEVEL"),
 		LogFormat:            r.oneOf("LOG_FORMAT", "text", "text", "json"),
@@ -267,6 +268,10 @@ func (r *reader) baseURL(name, fallback string) string {
 func (r *reader) databaseURL(name string) string {
 	v := r.text(name, DefaultDatabaseURL)
 	if !models.IsPostgresURL(v) {
+		if scheme, _, ok := strings.Cut(v, "://"); ok && scheme != "file" && scheme != "sqlite" {
+			r.fail(name, "is invalid: %s:// is not supported; use postgres://…?sslmode=… or a SQLite file path", scheme)
+			return ""
+		}
 		return v
 	}
 	u, err := url.Parse(v)
@@ -274,8 +279,25 @@ func (r *reader) databaseURL(name string) string {
 		r.fail(name, "is invalid: %v", err)
 		return ""
 	}
-	if u.Query().Get("sslmode") == "" {
+	switch mode := u.Query().Get("sslmode"); mode {
+	case "":
 		r.fail(name, "must set sslmode explicitly, for example ?sslmode=disable on a local server or ?sslmode=require: the driver does not fall back from TLS")
+		return ""
+	case "disable", "allow", "prefer", "require", "verify-ca", "verify-full":
+		return v
+	default:
+		r.fail(name, "is invalid: sslmode=%s is not supported; use disable, allow, prefer, require, verify-ca or verify-full", mode)
+		return ""
+	}
+}
+
+func (r *reader) listenAddr(name string) string {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return ""
+	}
+	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+		r.fail(name, "is invalid: %q must be host:port or :port, such as :8080 or 127.0.0.1:0", v)
 		return ""
 	}
 	return v

@@ -92,3 +92,25 @@ func TestCheckRunExplainsMissingToken(t *testing.T) {
 		t.Errorf("error mentions OPENAI_API_KEY, which is set: %v", err)
 	}
 }
+
+func TestLoadRejectsUnsupportedDatabasesAndAddresses(t *testing.T) {
+	tests := []struct {
+		name, variable, value, want string
+	}{
+		{"unknown sslmode", "DATABASE_URL", "postgres://localhost/openai?sslmode=bogus", "sslmode=bogus is not supported"},
+		{"other database", "DATABASE_URL", "mysql://root@127.0.0.1:3306/x", "mysql:// is not supported"},
+		{"listen address without port", "TALLY_LISTEN_ADDR", "notanaddr", "TALLY_LISTEN_ADDR is invalid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(env(map[string]string{tt.variable: tt.value}))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+	cfg, err := Load(env(map[string]string{"DATABASE_URL": "postgres://localhost/openai?sslmode=verify-full", "TALLY_LISTEN_ADDR": "127.0.0.1:0"}))
+	if err != nil || cfg.ListenAddr != "127.0.0.1:0" {
+		t.Errorf("valid values rejected: %v", err)
+	}
+}
