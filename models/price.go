@@ -65,6 +65,30 @@ func (p Price) Cost(tokens Tokens, units int) (MicroUSD, error) {
 	return p.PerRequest + p.PerImage*MicroUSD(units) + byTokens, nil
 }
 
+// Inherit copies from current every component whose flag name is not in
+// given: "per-request", "per-image", "text-input", "cached-input",
+// "image-input", "cached-image-input", "text-output", "image-output".
+func (p *Price) Inherit(current Price, given map[string]bool) {
+	fields := []struct {
+		name     string
+		dst, src *MicroUSD
+	}{
+		{"per-request", &p.PerRequest, &current.PerRequest},
+		{"per-image", &p.PerImage, &current.PerImage},
+		{"text-input", &p.TextInputPerMTok, &current.TextInputPerMTok},
+		{"cached-input", &p.CachedInputPerMTok, &current.CachedInputPerMTok},
+		{"image-input", &p.ImageInputPerMTok, &current.ImageInputPerMTok},
+		{"cached-image-input", &p.CachedImageInputPerMTok, &current.CachedImageInputPerMTok},
+		{"text-output", &p.TextOutputPerMTok, &current.TextOutputPerMTok},
+		{"image-output", &p.ImageOutputPerMTok, &current.ImageOutputPerMTok},
+	}
+	for _, f := range fields {
+		if !given[f.name] {
+			*f.dst = *f.src
+		}
+	}
+}
+
 // ErrNoPrice is returned by FindPrice when no price row covers the call.
 var ErrNoPrice = errors.New("no price")
 
