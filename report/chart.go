@@ -70,13 +70,22 @@ func dailyChart(s Summary, days []string, title string) ([]byte, error) {
 	}
 
 	opt := charts.NewBarChartOptionWithData(values)
-	opt.StackSeries = charts.Ptr(true)
+	// go-analyze/charts v0.6.4 draws a stack on a single category below
+	// zero, so one day gets bars side by side instead.
+	opt.StackSeries = charts.Ptr(len(endpoints) > 1 && len(days) > 1)
 	opt.Title.Text = title
 	opt.Title.Subtext = fmt.Sprintf("%s to %s: %d requests, %s", s.Period.Since, s.Period.Until, s.Requests, s.Cost)
 	opt.Padding = charts.Box{Top: 20, Right: 40, Bottom: 20, Left: 20}
 	opt.CategoryAxis.Labels = shortDays(days)
-	opt.Legend = charts.LegendOption{SeriesNames: endpoints, Offset: charts.OffsetRight, Vertical: charts.Ptr(true)}
-	opt.ValueFormatter = func(f float64) string { return fmt.Sprintf("$%.2f", f) }
+	names := make([]string, len(endpoints))
+	for i, e := range endpoints {
+		names[i] = endpointName(e)
+	}
+	opt.Legend = charts.LegendOption{SeriesNames: names, Offset: charts.OffsetRight, Vertical: charts.Ptr(true)}
+	opt.ValueFormatter = dollarLabel
+	// Without a floor the library can draw negative dollars below a
+	// single day's bar.
+	opt.ValueAxis = []charts.ValueAxisOption{{Min: charts.Ptr(0.0), Max: charts.Ptr(axisMax(values))}}
 	return render(opt, dailyChartHeight)
 }
 
@@ -98,12 +107,12 @@ func topChart(s Summary) ([]byte, error) {
 	// The library's automatic scale can run far past the largest bar, so
 	// the axis ends a little beyond it, and each bar carries its amount.
 	opt.ValueAxis = []charts.ValueAxisOption{{Min: charts.Ptr(0.0), Max: charts.Ptr(slices.Max(costs) * 1.25)}}
-	opt.SeriesList[0].Label = charts.SeriesLabel{Show: charts.Ptr(true), ValueFormatter: func(f float64) string { return fmt.Sprintf("$%.2f", f) }}
+	opt.SeriesList[0].Label = charts.SeriesLabel{Show: charts.Ptr(true), ValueFormatter: dollarLabel}
 	opt.Title.Text = "Top members by cost"
 	opt.Padding = charts.Box{Top: 20, Right: 40, Bottom: 20, Left: 20}
 	opt.CategoryAxis = charts.CategoryAxisOption{Labels: labels}
 	opt.SeriesLabelPosition = "right"
-	opt.ValueFormatter = func(f float64) string { return fmt.Sprintf("$%.2f", f) }
+	opt.ValueFormatter = dollarLabel
 	return render(opt, topChartHeight)
 }
 
@@ -139,6 +148,51 @@ func stack(pngs ...[]byte) ([]byte, error) {
 		return nil, fmt.Errorf("encode chart: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// axisMax returns a top for the value axis a quarter above the tallest
+// stacked bar, or one dollar when nothing was spent.
+func axisMax(series [][]float64) float64 {
+	tallest := 0.0
+	for day := range series[0] {
+		total := 0.0
+		for _, s := range series {
+			total += s[day]
+		}
+		tallest = max(tallest, total)
+	}
+	if tallest == 0 {
+		return 1
+	}
+	return tallest * 1.25
+}
+
+// dollarLabel formats an axis or bar value, with more decimals for amounts
+// under ten cents so that small costs do not all read $0.01.
+func dollarLabel(f float64) string {
+	if f != 0 && f < 0.1 && f > -0.1 {
+		return fmt.Sprintf("$%.4f", f)
+	}
+	return fmt.Sprintf("$%.2f", f)
+}
+
+// endpointName names an endpoint key for the chart's legend.
+func endpointName(key string) string {
+	switch key {
+	case models.EndpointImagesGenerate:
+		return "Images (/imagine)"
+	case models.EndpointImagesVariation:
+		return "Variations (/variation)"
+	case models.EndpointAssistantCreate:
+		return "Assistant set-up"
+	case models.EndpointAssistantThreadCreate:
+		return "Assistant threads"
+	case models.EndpointAssistantRun:
+		return "Assistant replies"
+	case models.EndpointAssistantSubmitToolRun:
+		return "Assistant tool results"
+	}
+	return key
 }
 
 func usd(m models.MicroUSD) float64 {

@@ -187,3 +187,28 @@ func TestPeriodDays(t *testing.T) {
 		t.Error("a period ending before it starts was accepted")
 	}
 }
+
+// TestChartOneDayTwoEndpoints draws a single day on which two endpoints
+// were used, the shape /usage shows for "today".
+func TestChartOneDayTwoEndpoints(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		seed(t, db)
+		s, err := report.Summarize(context.Background(), db, "", report.Period{Since: "2026-12-03", Until: "2026-12-03"}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Daily) != 2 {
+			t.Fatalf("daily rows = %+v, want the two endpoints of 2026-12-03", s.Daily)
+		}
+		b, err := report.Chart(s, "One day")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+			t.Fatalf("chart is not a PNG: %v", err)
+		}
+		if dir := os.Getenv("TALLY_CHART_DIR"); dir != "" {
+			os.WriteFile(dir+"/chart-"+strings.ReplaceAll(t.Name(), "/", "-")+".png", b, 0o644)
+		}
+	})
+}
