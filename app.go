@@ -93,7 +93,7 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger, onAler
 		Zone:            cfg.Zone,
 		Now:             time.Now,
 		OpenAISlots:     make(chan struct{}, cfg.OpenAIConcurrency),
-		OpenAITimeout:   10 * time.Minute,
+		OpenAITimeout:   cfg.OpenAITimeout,
 		Logger:          logger,
 		Defaults: commands.DefaultLimits{
 			DailyRequests:       cfg.DefaultDailyRequests,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -134,7 +135,15 @@ func (c *Call) Admit(ctx context.Context, charge metering.Charge) (*metering.Res
 		return nil, ErrAnswered
 	}
 	if result.err != nil {
+		c.logger.Error("admission failed; nothing sent to OpenAI", slog.String("interaction_id", c.Interaction.ID), slog.Any("error", result.err))
 		return nil, &UserError{Message: "Tally cannot reach its database right now, so nothing was sent to OpenAI and nothing was charged. Please try again in a minute."}
+	}
+	if result.reservation.Replayed {
+		// Another delivery of this interaction (a second gateway session, or
+		// Discord's retry) holds the reservation and responds; this one must
+		// neither respond nor touch the ledger row.
+		c.logger.Info("interaction already admitted by another delivery; ignoring this one", slog.String("interaction_id", c.Interaction.ID))
+		return nil, ErrAnswered
 	}
 	if !late {
 		if err := c.Defer(ctx); err != nil {
@@ -156,10 +165,12 @@ func (c *Call) Defer(ctx context.Context) error {
 	err := c.responder.Respond(ctx, c.Interaction, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
 	})
+	// Even a refused attempt counts: Discord allows one response, and a
+	// second attempt after 10062 or 40060 is refused the same way.
+	c.responded = true
 	if err != nil {
 		return fmt.Errorf("defer response: %w", err)
 	}
-	c.responded = true
 	return nil
 }
 
@@ -176,17 +187,51 @@ func (c *Call) ReplyEphemeral(ctx context.Context, message string) error {
 		Type: discordgo.InteractionResponseChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Content: message, Flags: discordgo.MessageFlagsEphemeral},
 	})
+	c.responded = true
 	if err != nil {
 		return fmt.Errorf("reply: %w", err)
 	}
-	c.responded = true
 	return nil
 }
 
-// Edit edits the original response; it requires a response to have been sent.
+// Edit edits the original response; it requires a response to have been
+// sent. A Discord server error is retried twice, with a short wait, because
+// the edit usually carries what the member has paid for.
 func (c *Call) Edit(ctx context.Context, edit *discordgo.WebhookEdit) error {
-	if err := c.responder.EditOriginal(ctx, c.Interaction, edit); err != nil {
+	var err error
+	for attempt, wait := range []time.Duration{0, 500 * time.Millisecond, 2 * time.Second} {
+		if wait > 0 {
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("edit original response: %w", err)
+			case <-time.After(wait):
+			}
+			c.logger.Warn("retrying the edit of the original response", slog.String("interaction_id", c.Interaction.ID),
+				slog.Int("attempt", attempt+1), slog.Any("error", err))
+		}
+		rewindFiles(edit.Files)
+		if err = c.responder.EditOriginal(ctx, c.Interaction, edit); err == nil || !serverError(err) {
+			break
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("edit original response: %w", err)
 	}
 	return nil
+}
+
+// serverError reports whether Discord answered with a 5xx status.
+func serverError(err error) bool {
+	var restErr *discordgo.RESTError
+	return errors.As(err, &restErr) && restErr.Response != nil && restErr.Response.StatusCode >= 500
+}
+
+// rewindFiles moves seekable file readers back to their start, so that a
+// retried upload sends the files again.
+func rewindFiles(files []*discordgo.File) {
+	for _, f := range files {
+		if seeker, ok := f.Reader.(io.Seeker); ok {
+			seeker.Seek(0, io.SeekStart)
+		}
+	}
 }

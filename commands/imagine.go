@@ -91,10 +91,6 @@ func imagine(ctx context.Context, deps *Deps, call *Call) error {
 		}
 		return err
 	}
-	if reservation.Replayed {
-		deps.Logger.Info("interaction replayed; already handled", slog.String("interaction_id", call.Interaction.ID))
-		return nil
-	}
 
 	// Call OpenAI.
 	result, err := generate(ctx, deps, call, prompt, size, quality, count)
@@ -103,11 +99,12 @@ func imagine(ctx context.Context, deps *Deps, call *Call) error {
 		return call.Edit(ctx, &discordgo.WebhookEdit{Content: &message})
 	}
 	cost, err := deps.Meter.Settle(context.WithoutCancel(ctx), reservation, metering.Outcome{
-		Tokens:    tokensOf(result.Usage),
-		Units:     len(result.Images),
-		RequestID: result.RequestID,
-		Latency:   result.Latency,
-		Attempts:  result.Attempts,
+		Tokens:       tokensOf(result.Usage),
+		Units:        len(result.Images),
+		RequestID:    result.RequestID,
+		Latency:      result.Latency,
+		Attempts:     result.Attempts,
+		UsageMissing: !result.Usage.Reported,
 	})
 	if err != nil {
 		// The member still gets the images they paid for; the ledger row
@@ -149,11 +146,13 @@ func generate(ctx context.Context, deps *Deps, call *Call, prompt, size, quality
 }
 
 func imagineContent(prompt string, cost models.MicroUSD, allowance, note string) string {
-	shown := prompt
+	// Escape first, then shorten: escaping can double the length, and the
+	// whole message must stay under Discord's 2,000 characters.
+	shown := escapeMarkdown(prompt)
 	if utf8.RuneCountInString(shown) > 1500 {
-		shown = string([]rune(shown)[:1500]) + "…"
+		shown = strings.TrimRight(string([]rune(shown)[:1500]), "\\") + "…"
 	}
-	content := fmt.Sprintf("**%s**\nCost: %s", escapeMarkdown(shown), cost)
+	content := fmt.Sprintf("**%s**\nCost: %s", shown, cost)
 	if allowance != "" {
 		content += " · " + allowance
 	}

@@ -112,10 +112,6 @@ func (v *variationRun) run(ctx context.Context) error {
 		}
 		return err
 	}
-	if reservation.Replayed {
-		deps.Logger.Info("interaction replayed; already handled", slog.String("interaction_id", call.Interaction.ID))
-		return nil
-	}
 
 	// Download and convert the image. A file that cannot be used releases
 	// the reservation, so it costs nothing.
@@ -132,11 +128,12 @@ func (v *variationRun) run(ctx context.Context) error {
 		return call.Edit(ctx, &discordgo.WebhookEdit{Content: &message})
 	}
 	cost, err := deps.Meter.Settle(context.WithoutCancel(ctx), reservation, metering.Outcome{
-		Tokens:    tokensOf(result.Usage),
-		Units:     len(result.Images),
-		RequestID: result.RequestID,
-		Latency:   result.Latency,
-		Attempts:  result.Attempts,
+		Tokens:       tokensOf(result.Usage),
+		Units:        len(result.Images),
+		RequestID:    result.RequestID,
+		Latency:      result.Latency,
+		Attempts:     result.Attempts,
+		UsageMissing: !result.Usage.Reported,
 	})
 	if err != nil {
 		// The member still gets the images they paid for; the ledger row

@@ -51,6 +51,7 @@ type Config struct {
 	OpenAIConcurrency    int
 	UnpricedRequest      models.MicroUSD
 	RecoverAfter         time.Duration
+	OpenAITimeout        time.Duration
 	ListenAddr           string
 	SyncCommands         bool
 	LogLevel             slog.Level
@@ -104,12 +105,19 @@ func Load(getenv Getenv) (Config, error) {
 		OpenAIConcurrency:    r.count("TALLY_OPENAI_CONCURRENCY", 16),
 		UnpricedRequest:      r.dollars("TALLY_UNPRICED_REQUEST_USD"),
 		RecoverAfter:         r.duration("TALLY_RECOVER_AFTER", 20*time.Minute),
+		OpenAITimeout:        r.duration("TALLY_OPENAI_TIMEOUT", 10*time.Minute),
 		ListenAddr:           r.listenAddr("TALLY_LISTEN_ADDR"),
 		SyncCommands:         r.boolean("TALLY_SYNC_COMMANDS", true),
 		LogLevel:             r.level("LOG_LEVEL"),
 		LogFormat:            r.oneOf("LOG_FORMAT", "text", "text", "json"),
 	}
 	c.SafetyKey = []byte(r.secret("TALLY_SAFETY_KEY"))
+	// A pending row younger than the OpenAI timeout may belong to a live
+	// process still waiting for OpenAI; recovering it would charge the
+	// estimate on top of the real cost.
+	if c.RecoverAfter <= c.OpenAITimeout {
+		r.fail("TALLY_RECOVER_AFTER", "must be longer than TALLY_OPENAI_TIMEOUT (%s), or recovery could settle requests still in progress; every instance must use the same values", c.OpenAITimeout)
+	}
 	if c.OpenAIConcurrency == 0 {
 		r.fail("TALLY_OPENAI_CONCURRENCY", "must be at least 1")
 	}

@@ -100,6 +100,7 @@ func TestLoadRejectsUnsupportedDatabasesAndAddresses(t *testing.T) {
 		{"unknown sslmode", "DATABASE_URL", "postgres://localhost/openai?sslmode=bogus", "sslmode=bogus is not supported"},
 		{"other database", "DATABASE_URL", "mysql://root@127.0.0.1:3306/x", "mysql:// is not supported"},
 		{"listen address without port", "TALLY_LISTEN_ADDR", "notanaddr", "TALLY_LISTEN_ADDR is invalid"},
+		{"recovery before the OpenAI timeout", "TALLY_RECOVER_AFTER", "1s", "must be longer than TALLY_OPENAI_TIMEOUT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -45,7 +45,7 @@ func TestCrashedChargeIsRecovered(t *testing.T) {
 			}
 
 			time.Sleep(1100 * time.Millisecond) // older than TALLY_RECOVER_AFTER below
-			second := e.spawn(newDiscord(t), options{extraEnv: []string{"TALLY_RECOVER_AFTER=1s"}})
+			second := e.spawn(newDiscord(t), options{extraEnv: []string{"TALLY_RECOVER_AFTER=1s", "TALLY_OPENAI_TIMEOUT=500ms"}})
 			var row models.LedgerEntry
 			for ctx.Err() == nil {
 				if err := e.db.NewSelect().Model(&row).Scan(ctx); err != nil {

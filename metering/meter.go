@@ -133,6 +133,10 @@ type Outcome struct {
 	RequestID string
 	Latency   time.Duration
 	Attempts  int
+	// UsageMissing is true when the response reported no token usage. A
+	// request priced by tokens is then charged its estimate and marked
+	// uncertain, rather than recorded as free.
+	UsageMissing bool
 }
 
 // ErrNotPending is returned when a reservation is settled or released

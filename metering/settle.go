@@ -18,6 +18,16 @@ import (
 // day's roll-ups in the same transaction. It returns the cost, or
 // ErrNotPending when the row was already settled, released or recovered.
 func (m *Meter) Settle(ctx context.Context, r *Reservation, outcome Outcome) (models.MicroUSD, error) {
+	if outcome.UsageMissing && r.Price != nil && r.Price.ByTokens() {
+		m.opts.Logger.Warn("OpenAI reported no token usage; charging the estimate",
+			slog.Int64("ledger_id", r.Entry.ID), slog.String("endpoint", r.Entry.Endpoint),
+			slog.String("model", r.Entry.Model), slog.String("cost_usd", r.Entry.Estimate.String()))
+		if err := m.SettleUncertain(ctx, r, "usage_missing", outcome.Attempts); err != nil {
+			return 0, err
+		}
+		return r.Entry.Cost, nil
+	}
+
 	cost := m.opts.UnpricedRequest
 	if r.Price != nil {
 		var err error

@@ -65,6 +65,11 @@ func (p Price) Cost(tokens Tokens, units int) (MicroUSD, error) {
 	return p.PerRequest + p.PerImage*MicroUSD(units) + byTokens, nil
 }
 
+// ByTokens reports whether any part of the price is per token.
+func (p Price) ByTokens() bool {
+	return p.TextInputPerMTok+p.CachedInputPerMTok+p.ImageInputPerMTok+p.CachedImageInputPerMTok+p.TextOutputPerMTok+p.ImageOutputPerMTok > 0
+}
+
 // Inherit copies from current every component whose flag name is not in
 // given: "per-request", "per-image", "text-input", "cached-input",
 // "image-input", "cached-image-input", "text-output", "image-output".

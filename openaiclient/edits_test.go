@@ -166,7 +166,7 @@ func TestEditImagesUsage(t *testing.T) {
 		t.Fatalf("EditImages: %v", err)
 	}
 
-	wantUsage := Usage{TextInputTokens: 20, ImageInputTokens: 580, TextOutputTokens: 240, ImageOutputTokens: 4160, Images: 1}
+	wantUsage := Usage{TextInputTokens: 20, ImageInputTokens: 580, TextOutputTokens: 240, ImageOutputTokens: 4160, Images: 1, Reported: true}
 	if diff := cmp.Diff(got.Usage, wantUsage); diff != "" {
 		t.Errorf("usage mismatch (-got +want):\n%s", diff)
 	}

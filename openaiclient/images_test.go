@@ -109,20 +109,20 @@ func TestGenerateImagesResult(t *testing.T) {
 			usage: `{"total_tokens":4410,"input_tokens":50,"output_tokens":4360,
 				"input_tokens_details":{"text_tokens":50,"image_tokens":0},
 				"output_tokens_details":{"text_tokens":200,"image_tokens":4160}}`,
-			want: Usage{TextInputTokens: 50, TextOutputTokens: 200, ImageOutputTokens: 4160, Images: 2},
+			want: Usage{TextInputTokens: 50, TextOutputTokens: 200, ImageOutputTokens: 4160, Images: 2, Reported: true},
 		},
 		{
 			name: "output details missing",
 			usage: `{"total_tokens":4210,"input_tokens":50,"output_tokens":4160,
 				"input_tokens_details":{"text_tokens":50,"image_tokens":0}}`,
-			want: Usage{TextInputTokens: 50, ImageOutputTokens: 4160, Images: 2},
+			want: Usage{TextInputTokens: 50, ImageOutputTokens: 4160, Images: 2, Reported: true},
 		},
 		{
 			name: "totals above details count as image tokens",
 			usage: `{"total_tokens":4430,"input_tokens":60,"output_tokens":4370,
 				"input_tokens_details":{"text_tokens":50,"image_tokens":0},
 				"output_tokens_details":{"text_tokens":200,"image_tokens":4160}}`,
-			want: Usage{TextInputTokens: 50, ImageInputTokens: 10, TextOutputTokens: 200, ImageOutputTokens: 4170, Images: 2},
+			want: Usage{TextInputTokens: 50, ImageInputTokens: 10, TextOutputTokens: 200, ImageOutputTokens: 4170, Images: 2, Reported: true},
 		},
 		{
 			name:  "no usage from a dall-e server",

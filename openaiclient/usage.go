@@ -20,6 +20,9 @@ type Usage struct {
 	ImageOutputTokens int64
 	// Images is the number of images returned.
 	Images int64
+	// Reported is false when the response carried no usage at all, which
+	// the image endpoints of OpenAI-compatible servers may leave out.
+	Reported bool
 }
 
 // imageUsageBody is the usage object of an images response, with the
@@ -56,6 +59,7 @@ func imageUsage(body *imageUsageBody, images int, inputHasImages bool) Usage {
 	if body == nil {
 		return usage
 	}
+	usage.Reported = true
 
 	if details := body.InputTokensDetails; details != nil {
 		usage.TextInputTokens = details.TextTokens
