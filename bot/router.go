@@ -60,7 +60,8 @@ func (r *router) dispatch(in *discordgo.Interaction, responder commands.Responde
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
-		r.logger.Warn("interaction dropped during shutdown", slog.String("interaction_id", in.ID))
+		r.logger.Warn("interaction refused during shutdown", slog.String("interaction_id", in.ID))
+		go r.refuseDuringShutdown(in, responder)
 		return false
 	}
 	r.inFlight.Add(1)
@@ -70,6 +71,26 @@ func (r *router) dispatch(in *discordgo.Interaction, responder commands.Responde
 		r.handle(in, responder)
 	}()
 	return true
+}
+
+// refuseDuringShutdown tells the member that Tally is restarting, so the
+// interaction does not end in Discord's "did not respond".
+func (r *router) refuseDuringShutdown(in *discordgo.Interaction, responder commands.Responder) {
+	if _, ok := responder.(*httpResponder); ok {
+		return // the endpoint answers 503 and Discord retries elsewhere
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	err := responder.Respond(ctx, in, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{
+			Content: "Tally is restarting and did not take this request; nothing was charged. Please try again in a minute.",
+			Flags:   discordgo.MessageFlagsEphemeral,
+		},
+	})
+	if err != nil {
+		r.logger.Warn("tell member about shutdown", slog.String("interaction_id", in.ID), slog.Any("error", err))
+	}
 }
 
 // close stops taking interactions and waits for those in flight, at most

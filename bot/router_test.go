@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -120,13 +121,27 @@ func TestRouterAnswersErrorByEditAfterDefer(t *testing.T) {
 	}
 }
 
-func TestRouterDropsInteractionsAfterClose(t *testing.T) {
+func TestRouterRefusesAfterClose(t *testing.T) {
 	responder := &recordingResponder{}
 	r := newRouter(context.Background(), nil, nil, commands.Access{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	r.close(context.Background())
-	r.dispatch(commandInteraction("1", "ok", true), responder)
-	if len(responder.responses) != 0 {
-		t.Errorf("a closed router answered: %+v", responder.responses)
+	if r.dispatch(commandInteraction("1", "ok", true), responder) {
+		t.Error("a closed router took an interaction")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		responder.mu.Lock()
+		n := len(responder.responses)
+		responder.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	responder.mu.Lock()
+	defer responder.mu.Unlock()
+	if len(responder.responses) != 1 || !strings.Contains(responder.responses[0].Data.Content, "restarting") {
+		t.Errorf("responses = %+v, want one telling the member Tally is restarting", responder.responses)
 	}
 }
 
