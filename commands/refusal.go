@@ -34,7 +34,9 @@ func RefusalMessage(r *metering.Refusal) string {
 		b.WriteString("This request was refused.")
 	}
 	if r.Note != "" {
-		fmt.Fprintf(&b, " Reason given: %s", strings.TrimSpace(r.Note))
+		// The reason is a moderator's text; escaped, it cannot format the
+		// message or mention anyone, even when it ends up in a public edit.
+		fmt.Fprintf(&b, " Reason given: %s", escapeMarkdown(strings.TrimSpace(r.Note)))
 		if !strings.ContainsAny(r.Note[len(r.Note)-1:], ".!?") {
 			b.WriteString(".")
 		}
