@@ -73,6 +73,28 @@ func (r *router) dispatch(in *discordgo.Interaction, responder commands.Responde
 	return true
 }
 
+// respondUnhandled sends the one response an interaction Tally cannot
+// handle still needs: no choices for an autocomplete, and otherwise a
+// short message only the member sees.
+func (r *router) respondUnhandled(ctx context.Context, logger *slog.Logger, in *discordgo.Interaction, responder commands.Responder) {
+	resp := &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{
+			Content: "Tally cannot handle this interaction. Use one of its slash commands; /help lists them.",
+			Flags:   discordgo.MessageFlagsEphemeral,
+		},
+	}
+	if in.Type == discordgo.InteractionApplicationCommandAutocomplete {
+		resp = &discordgo.InteractionResponse{
+			Type: discordgo.InteractionApplicationCommandAutocompleteResult,
+			Data: &discordgo.InteractionResponseData{Choices: []*discordgo.ApplicationCommandOptionChoice{}},
+		}
+	}
+	if err := responder.Respond(ctx, in, resp); err != nil {
+		logger.Warn("respond to unhandled interaction", slog.Any("error", err))
+	}
+}
+
 // refuseDuringShutdown tells the member that Tally is restarting, so the
 // interaction does not end in Discord's "did not respond".
 func (r *router) refuseDuringShutdown(in *discordgo.Interaction, responder commands.Responder) {
@@ -131,7 +153,8 @@ func (r *router) handle(in *discordgo.Interaction, responder commands.Responder)
 	}()
 
 	if in.Type != discordgo.InteractionApplicationCommand {
-		logger.Debug("interaction type not handled", slog.Int("type", int(in.Type)))
+		logger.Info("interaction type not handled", slog.Int("type", int(in.Type)))
+		r.respondUnhandled(ctx, logger, in, responder)
 		return
 	}
 	name := in.ApplicationCommandData().Name
@@ -140,6 +163,7 @@ func (r *router) handle(in *discordgo.Interaction, responder commands.Responder)
 	call, err := commands.NewCall(in, responder, r.meter, r.access, logger)
 	if err != nil {
 		logger.Error("resolve caller", slog.Any("error", err))
+		r.respondUnhandled(ctx, logger, in, responder)
 		return
 	}
 	logger = logger.With(slog.String("user_id", call.Caller.DiscordUserID))

@@ -153,3 +153,26 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+func TestRouterRespondsToUnhandledInteractions(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       *discordgo.Interaction
+		wantType discordgo.InteractionResponseType
+	}{
+		{"component", &discordgo.Interaction{ID: "1", Type: discordgo.InteractionMessageComponent, GuildID: "555"}, discordgo.InteractionResponseChannelMessageWithSource},
+		{"autocomplete", &discordgo.Interaction{ID: "2", Type: discordgo.InteractionApplicationCommandAutocomplete, GuildID: "555"}, discordgo.InteractionApplicationCommandAutocompleteResult},
+		{"no member or user", &discordgo.Interaction{ID: "3", Type: discordgo.InteractionApplicationCommand, Data: discordgo.ApplicationCommandInteractionData{Name: "imagine"}}, discordgo.InteractionResponseChannelMessageWithSource},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			responder := &recordingResponder{}
+			r := newRouter(context.Background(), nil, nil, commands.Access{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			r.dispatch(tt.in, responder)
+			r.close(context.Background())
+			if len(responder.responses) != 1 || responder.responses[0].Type != tt.wantType {
+				t.Errorf("responses = %+v, want one of type %d", responder.responses, tt.wantType)
+			}
+		})
+	}
+}
