@@ -98,6 +98,25 @@ func imagine(ctx context.Context, deps *Deps, call *Call) error {
 		message := closeFailed(ctx, deps, call, reservation, err)
 		return call.Edit(ctx, &discordgo.WebhookEdit{Content: &message})
 	}
+	cost := settleImages(ctx, deps, call, reservation, result)
+
+	// Respond by editing the deferred response with the images attached.
+	files, note := attachImages(result.Images, result.Format)
+	content := imagineContent(prompt, cost, allowanceText(reservation.Allowance), note)
+	return call.Edit(ctx, &discordgo.WebhookEdit{Content: &content, Files: files})
+}
+
+// generation is an image result with how long OpenAI took.
+type generation struct {
+	openaiclient.ImageResult
+	Latency time.Duration
+}
+
+// settleImages settles an image request from OpenAI's usage and returns
+// the cost to show. When settlement fails the member still gets the
+// images they paid for: the row stays pending, recovery settles it at the
+// estimate, and the estimate is shown.
+func settleImages(ctx context.Context, deps *Deps, call *Call, reservation *metering.Reservation, result generation) models.MicroUSD {
 	cost, err := deps.Meter.Settle(context.WithoutCancel(ctx), reservation, metering.Outcome{
 		Tokens:       tokensOf(result.Usage),
 		Units:        len(result.Images),
@@ -107,21 +126,11 @@ func imagine(ctx context.Context, deps *Deps, call *Call) error {
 		UsageMissing: !result.Usage.Reported,
 	})
 	if err != nil {
-		// The member still gets the images they paid for; the ledger row
-		// stays pending and recovery settles it at the estimate.
-		deps.Logger.Error("settle image generation", slog.String("interaction_id", call.Interaction.ID), slog.Any("error", err))
-		cost = reservation.Entry.Estimate
+		deps.Logger.Error("settle image request", slog.String("interaction_id", call.Interaction.ID),
+			slog.String("endpoint", reservation.Entry.Endpoint), slog.Any("error", err))
+		return reservation.Entry.Estimate
 	}
-
-	// Respond by editing the deferred response with the images attached.
-	files, note := attachImages(result.Images, result.Format)
-	content := imagineContent(prompt, cost, allowanceText(reservation.Allowance), note)
-	return call.Edit(ctx, &discordgo.WebhookEdit{Content: &content, Files: files})
-}
-
-type generation struct {
-	openaiclient.ImageResult
-	Latency time.Duration
+	return cost
 }
 
 func generate(ctx context.Context, deps *Deps, call *Call, prompt, size, quality string, count int) (generation, error) {

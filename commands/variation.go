@@ -127,20 +127,7 @@ func (v *variationRun) run(ctx context.Context) error {
 		message := closeFailed(ctx, deps, call, reservation, err)
 		return call.Edit(ctx, &discordgo.WebhookEdit{Content: &message})
 	}
-	cost, err := deps.Meter.Settle(context.WithoutCancel(ctx), reservation, metering.Outcome{
-		Tokens:       tokensOf(result.Usage),
-		Units:        len(result.Images),
-		RequestID:    result.RequestID,
-		Latency:      result.Latency,
-		Attempts:     result.Attempts,
-		UsageMissing: !result.Usage.Reported,
-	})
-	if err != nil {
-		// The member still gets the images they paid for; the ledger row
-		// stays pending and recovery settles it at the estimate.
-		deps.Logger.Error("settle image variation", v.logAttrs(slog.Any("error", err))...)
-		cost = reservation.Entry.Estimate
-	}
+	cost := settleImages(ctx, deps, call, reservation, result)
 
 	// Respond by editing the deferred response with the images attached.
 	files, note := attachImages(result.Images, result.Format)
