@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -117,6 +118,15 @@ func replyInChat(ctx context.Context, deps *Deps, call *Call, opts options) erro
 	thread, assistant, err := findConversation(ctx, deps, call)
 	if err != nil {
 		return err
+	}
+	// The conversation holds its starter's tool results, their own usage
+	// among them, so only the starter may continue it.
+	caller, err := models.FindUserByDiscordID(ctx, deps.DB, call.Caller.DiscordUserID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if err != nil || caller.ID != thread.CreatorID {
+		return Userf("Only the member who started this conversation can continue it, because it holds their own usage figures. Start your own with `/assistant chat`.")
 	}
 
 	first, err := call.Admit(ctx, responseCharge(call, assistant, 0, models.EndpointAssistantRun, message))

@@ -327,6 +327,20 @@ func TestAssistantChatInServerThread(t *testing.T) {
 				t.Errorf("reply did not go to the thread's conversation")
 			}
 
+			// Another member cannot continue it: the conversation holds the
+			// starter's own usage figures.
+			intruder := e.send(assistantIn(bob, memberPerms, created.ID, replyOption("What did they spend?")))
+			refusal, ephemeral := e.shown(intruder)
+			if !ephemeral || !strings.Contains(refusal, "Only the member who started this conversation") {
+				t.Errorf("another member's reply got %q (ephemeral %v), want an ephemeral refusal", refusal, ephemeral)
+			}
+			if n := len(e.openaiCalls(responsesPath)); n != 2 {
+				t.Errorf("%d response requests after another member's reply, want still 2", n)
+			}
+			if rows := e.ledgerOf(intruder); len(rows) != 0 {
+				t.Errorf("another member's refused reply left ledger rows: %+v", rows)
+			}
+
 			var rollups []models.EndpointUserUsage
 			if err := e.db.NewSelect().Model(&rollups).Where("guild_id = '555'").Order("endpoint").Scan(ctx); err != nil {
 				t.Fatal(err)
