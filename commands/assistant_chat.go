@@ -51,10 +51,6 @@ func startChat(ctx context.Context, deps *Deps, call *Call, opts options) error 
 		releaseUnsent(ctx, deps, opening)
 		return err
 	}
-	if opening.Replayed {
-		deps.Logger.Info("interaction replayed; already handled", slog.String("interaction_id", call.Interaction.ID))
-		return nil
-	}
 	conversation, latency, err := createConversation(ctx, deps, assistant)
 	if err != nil {
 		notice := closeFailed(ctx, deps, call, opening, err)
@@ -75,11 +71,6 @@ func startChat(ctx context.Context, deps *Deps, call *Call, opts options) error 
 		releaseUnsent(ctx, deps, first)
 		return err
 	}
-	if first.Replayed {
-		deps.Logger.Info("interaction replayed; already handled", slog.String("interaction_id", call.Interaction.ID))
-		return nil
-	}
-
 	channelID, poster := conversationChannel(ctx, deps, call, assistant, message)
 	thread := models.Thread{
 		CreatorID:        opening.Entry.UserID,
@@ -134,11 +125,6 @@ func replyInChat(ctx context.Context, deps *Deps, call *Call, opts options) erro
 		releaseUnsent(ctx, deps, first)
 		return err
 	}
-	if first.Replayed {
-		deps.Logger.Info("interaction replayed; already handled", slog.String("interaction_id", call.Interaction.ID))
-		return nil
-	}
-
 	claim, ok, err := waitForRun(ctx, deps, func(ctx context.Context, at, staleBefore time.Time) (bool, error) {
 		return models.ClaimThreadRun(ctx, deps.DB, thread.ID, at, staleBefore)
 	})
@@ -215,7 +201,7 @@ func responseCharge(call *Call, assistant models.Assistant, step int, endpoint, 
 // releaseUnsent releases a reservation whose request was never sent, when
 // admission returned one together with an error or the run could not start.
 func releaseUnsent(ctx context.Context, deps *Deps, r *metering.Reservation) {
-	if r == nil || r.Replayed {
+	if r == nil {
 		return
 	}
 	if err := deps.Meter.Release(context.WithoutCancel(ctx), r, "not_sent", 0); err != nil {

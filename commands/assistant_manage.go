@@ -76,11 +76,6 @@ func createAssistant(ctx context.Context, deps *Deps, call *Call, opts options) 
 		}
 		return err
 	}
-	if reservation.Replayed {
-		deps.Logger.Info("interaction replayed; already handled", slog.String("interaction_id", call.Interaction.ID))
-		return nil
-	}
-
 	assistant := models.Assistant{
 		CreatorID:    reservation.Entry.UserID,
 		GuildID:      scope,

@@ -85,7 +85,9 @@ func (c *Call) Responded() bool {
 }
 
 // Admit runs admission for the charge under AdmissionBudget and defers the
-// response publicly once the request is admitted. A refusal is answered
+// response publicly once the request is admitted. It never returns a
+// replayed reservation: a second delivery of an admitted interaction gets
+// ErrAnswered and must do nothing more. A refusal is answered
 // ephemerally with its reason and returned as ErrAnswered. If admission
 // overruns its budget the response is deferred at once and admission
 // finishes afterwards; a late refusal then deletes the deferred response
