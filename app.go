@@ -21,8 +21,8 @@ import (
 	"github.com/tallybot/tally/openaiclient"
 )
 
-// app is what every subcommand that serves members needs, built once from
-// the configuration.
+// app holds the services every subcommand that serves members uses, built
+// once from the configuration.
 type app struct {
 	cfg      config.Config
 	logger   *slog.Logger
@@ -106,7 +106,7 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger, onAler
 
 // openAITransport keeps an idle connection for each OpenAI request that
 // may be in flight, so that requests reuse connections instead of opening
-// new ones; http.DefaultTransport keeps two per host.
+// new ones. http.DefaultTransport keeps two per host.
 func openAITransport(concurrency int) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = concurrency

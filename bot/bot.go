@@ -53,8 +53,8 @@ func New(opts Options, session *discordgo.Session, all []*commands.Command, mete
 }
 
 // NewSession returns a discordgo session whose REST requests go to apiURL,
-// Discord's HTTP origin (https://discord.com unless a proxy or a test
-// server stands in for it).
+// Discord's HTTP origin (https://discord.com, or a proxy or a test
+// server in its place).
 // No gateway intents are requested: interactions arrive without any, and
 // Tally needs no privileged ones.
 func NewSession(token string, apiURL *url.URL) (*discordgo.Session, error) {
@@ -193,7 +193,7 @@ func RegisterCommands(ctx context.Context, session *discordgo.Session, appID, gu
 
 // commandsJSON encodes command definitions as discordgo does, except that
 // default_member_permissions is a JSON integer, as Discord's OpenAPI
-// document requires; discordgo v0.28.1 writes it as a string.
+// document requires. discordgo v0.28.1 writes it as a string.
 func commandsJSON(definitions []*discordgo.ApplicationCommand) (json.RawMessage, error) {
 	raw, err := json.Marshal(definitions)
 	if err != nil {

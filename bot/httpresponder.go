@@ -10,7 +10,7 @@ import (
 
 // httpResponder responds to an interaction that arrived over the HTTP
 // interactions endpoint. The first response travels back in the HTTP
-// response, which the endpoint's handler is waiting to write; everything
+// response, which the endpoint's handler is waiting to write. Everything
 // after it goes through the REST API with the interaction's token.
 type httpResponder struct {
 	rest restResponder

@@ -75,7 +75,7 @@ func (r *router) dispatch(in *discordgo.Interaction, responder commands.Responde
 
 // respondUnhandled sends the one response an interaction Tally cannot
 // handle still needs: no choices for an autocomplete, and otherwise a
-// short message only the member sees.
+// short message only the member can read.
 func (r *router) respondUnhandled(ctx context.Context, logger *slog.Logger, in *discordgo.Interaction, responder commands.Responder) {
 	resp := &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseChannelMessageWithSource,
@@ -95,11 +95,11 @@ func (r *router) respondUnhandled(ctx context.Context, logger *slog.Logger, in *
 	}
 }
 
-// refuseDuringShutdown tells the member that Tally is restarting, so the
+// refuseDuringShutdown informs the member that Tally is restarting, so the
 // interaction does not end in Discord's "did not respond".
 func (r *router) refuseDuringShutdown(in *discordgo.Interaction, responder commands.Responder) {
 	if _, ok := responder.(*httpResponder); ok {
-		return // the endpoint answers 503 and Discord retries elsewhere
+		return // the endpoint returns 503, so Discord retries elsewhere
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

@@ -142,7 +142,7 @@ func (c *Call) Admit(ctx context.Context, charge metering.Charge) (*metering.Res
 	}
 	if result.reservation.Replayed {
 		// Another delivery of this interaction (a second gateway session, or
-		// Discord's retry) holds the reservation and responds; this one must
+		// Discord's retry) holds the reservation and responds. This one must
 		// neither respond nor touch the ledger row.
 		c.logger.Info("interaction already admitted by another delivery; ignoring this one", slog.String("interaction_id", c.Interaction.ID))
 		return nil, ErrAnswered
@@ -176,7 +176,7 @@ func (c *Call) Defer(ctx context.Context) error {
 	return nil
 }
 
-// ReplyEphemeral answers with a message only the caller sees, or, when a
+// ReplyEphemeral responds with a message only the caller can read, or, when a
 // response was already sent, edits it with the message.
 func (c *Call) ReplyEphemeral(ctx context.Context, message string) error {
 	c.mu.Lock()
@@ -222,7 +222,7 @@ func (c *Call) Edit(ctx context.Context, edit *discordgo.WebhookEdit) error {
 	return nil
 }
 
-// serverError reports whether Discord answered with a 5xx status.
+// serverError reports whether Discord returned a 5xx status.
 func serverError(err error) bool {
 	var restErr *discordgo.RESTError
 	return errors.As(err, &restErr) && restErr.Response != nil && restErr.Response.StatusCode >= 500

@@ -31,7 +31,7 @@ type ImageGenerator interface {
 	GenerateImages(ctx context.Context, req openaiclient.ImageRequest) (openaiclient.ImageResult, error)
 }
 
-// Deps is what the commands need from the rest of the program.
+// Deps are the services the commands use from the rest of the program.
 type Deps struct {
 	// DB is the database the models package queries, for commands that read
 	// or change records directly (usage, moderation, assistants).
@@ -48,7 +48,7 @@ type Deps struct {
 	// with HTTPClient.
 	AttachmentHosts []string
 	HTTPClient      *http.Client
-	// Zone is where days, weeks and months begin.
+	// Zone is the time zone in which days, weeks and months begin.
 	Zone *time.Location
 	// Now returns the current time; tests inject a clock.
 	Now func() time.Time

@@ -9,8 +9,8 @@ import (
 	"github.com/tallybot/tally/models"
 )
 
-// RefusalMessage tells a member why their request was refused and when
-// they may try again. The moderator's note is theirs to read.
+// RefusalMessage explains to a member why their request was refused and
+// when they may try again. The moderator's note is theirs to read.
 func RefusalMessage(r *metering.Refusal) string {
 	var b strings.Builder
 	switch r.Reason {
@@ -55,8 +55,8 @@ func discordRelative(t time.Time) string {
 	return fmt.Sprintf("<t:%d:R>", t.Unix())
 }
 
-// allowanceText tells a member what remains of their limits after a
-// request, or "" when no limit applies to them.
+// allowanceText describes what remains of a member's limits after a
+// request, or returns "" when no limit applies to them.
 func allowanceText(a metering.Allowance) string {
 	var parts []string
 	if a.HasRequestLimit {

@@ -15,7 +15,7 @@ import (
 )
 
 // TestCrashedChargeIsRecovered kills a tally process while its OpenAI
-// request is in flight, so its ledger row stays pending; a second process
+// request is in flight, so its ledger row stays pending. A second process
 // recovers the charge at its estimate, once.
 func TestCrashedChargeIsRecovered(t *testing.T) {
 	for _, kind := range dbtest.Kinds {
@@ -27,7 +27,7 @@ func TestCrashedChargeIsRecovered(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			// Kill the bot while the fake OpenAI holds the generation, before
-			// any answer reaches it.
+			// any response reaches it.
 			for e.openai.InFlight() == 0 {
 				if ctx.Err() != nil {
 					t.Fatal("the generation did not reach OpenAI")

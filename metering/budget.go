@@ -23,9 +23,9 @@ type budgetCap struct {
 	amount  models.MicroUSD
 }
 
-// Allowance is what remains for the caller after an admitted request: the
-// requests left under the tightest rate limit and the dollars left under
-// the tightest budget, with this request's estimate counted as spent.
+// Allowance is the remainder left to a caller after an admitted request:
+// the requests left under the tightest rate limit and the dollars left
+// under the tightest budget, with this request's estimate counted as spent.
 type Allowance struct {
 	HasRequestLimit bool
 	RequestsLeft    int

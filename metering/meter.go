@@ -1,7 +1,7 @@
-// Package metering is Tally's accounting core: every OpenAI request is
-// admitted (a pending ledger row, after the blacklist, rate-limit and
-// budget checks), then settled at its real cost or released at zero, and
-// pending rows left by a process that died are recovered at their estimate.
+// Package metering is Tally's accounting core. Every OpenAI request is
+// admitted as a pending ledger row after the blacklist, rate-limit and
+// budget checks, then settled at its real cost or released at zero.
+// Pending rows left by a process that died are recovered at their estimate.
 package metering
 
 import (
@@ -19,7 +19,7 @@ import (
 
 // Options configure a Meter.
 type Options struct {
-	// Zone is where day, week and month boundaries fall.
+	// Zone is the time zone in which days, weeks and months begin.
 	Zone *time.Location
 	// Now returns the current time; tests inject a clock.
 	Now    func() time.Time
@@ -122,11 +122,12 @@ type Reservation struct {
 	// Replayed is true when the ledger already held this interaction and
 	// step: the request must not be sent again.
 	Replayed bool
-	// Allowance is what the caller has left once this request is counted.
+	// Allowance is the caller's remaining requests and budget, with this
+	// request counted.
 	Allowance Allowance
 }
 
-// Outcome is what OpenAI reported for a request that succeeded.
+// Outcome is OpenAI's report of a request that succeeded.
 type Outcome struct {
 	Tokens    models.Tokens
 	Units     int
@@ -177,7 +178,7 @@ func (m *Meter) Admit(ctx context.Context, charge Charge) (*Reservation, error) 
 	return result.reservation, nil
 }
 
-// admission is what one admission transaction decided.
+// admission is the decision of one admission transaction.
 type admission struct {
 	reservation *Reservation
 	refusal     *Refusal
@@ -265,7 +266,7 @@ func (m *Meter) refuse(ctx context.Context, tx bun.Tx, entry *models.LedgerEntry
 	return admission{refusal: refusal, alerts: alerts}, nil
 }
 
-// replay turns an existing ledger row into the answer for a duplicate of
+// replay turns an existing ledger row into the result for a duplicate of
 // its interaction: refused again, or a reservation that must not be sent.
 func replay(existing *models.LedgerEntry) admission {
 	if existing.Status == models.StatusRefused {

@@ -8,7 +8,7 @@ import (
 	"github.com/tallybot/tally/models"
 )
 
-// Reason says why admission refused a request.
+// Reason is why admission refused a request.
 type Reason string
 
 // Refusal reasons, stored in the ledger's failure column of refused rows.

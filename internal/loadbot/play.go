@@ -15,7 +15,7 @@ import (
 	"github.com/tallybot/tally/fakes/fakediscord"
 )
 
-// result is what one run measured.
+// result holds the measurements of one run.
 type result struct {
 	acks      []time.Duration
 	completed int64
